@@ -1,0 +1,199 @@
+"""Scores: pure functions over the contact records, nothing else.
+
+The CLI, the game's ticker and debrief, reports and tests all call these
+functions, so every number is computed in exactly one place.  Rates are
+shares (0-1), times are seconds, money is in the scenario's currency.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from .records import ContactLog
+from .scenario import Scenario
+
+Columns = Mapping[str, np.ndarray]
+
+
+def _mean(x: np.ndarray) -> float | None:
+    return float(np.mean(x)) if len(x) else None
+
+
+def _share(mask: np.ndarray, of: np.ndarray | None = None) -> float | None:
+    if of is not None:
+        mask = mask[of]
+    return float(np.mean(mask)) if len(mask) else None
+
+
+def columns_of(log: ContactLog | Columns) -> Columns:
+    return log.columns() if isinstance(log, ContactLog) else log
+
+
+def final_per_customer(cols: Columns) -> np.ndarray:
+    """Index of each customer's last record (by end time, then contact id)."""
+    n = len(cols["contact_id"])
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    end = np.nan_to_num(cols["end_time"], nan=-1.0)
+    order = np.lexsort((cols["contact_id"], end, cols["customer_id"]))
+    cust = cols["customer_id"][order]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = cust[1:] != cust[:-1]
+    return order[last]
+
+
+def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
+    ch = cols["channel"]
+    arrival, answer = cols["arrival_time"], cols["answer_time"]
+    status = cols["status"]
+    answered = ~np.isnan(answer)
+    wait = np.where(answered, answer - arrival, cols["end_time"] - arrival)
+    realtime = np.array([scen.channels[c].realtime if c in scen.channels else True for c in ch], dtype=bool)
+    threshold = np.array([scen.channels[c].sl_threshold_s if c in scen.channels else 20.0 for c in ch])
+    within = answered & (wait <= threshold)
+    out: dict[str, Any] = {
+        "offered": int(len(ch)),
+        "answered": int(answered.sum()),
+        "asa_s": _mean(wait[answered & realtime]),
+        "service_level": _share(within, realtime),
+        "abandon_rate": _share(status == "abandoned", realtime),
+        "aht_s": _mean(cols["handle_time"][answered]),
+        "per_channel": {},
+    }
+    for c in sorted(set(ch.tolist())):
+        m = ch == c
+        out["per_channel"][c] = {
+            "offered": int(m.sum()),
+            "service_level": _share(within, m),
+            "asa_s": _mean(wait[m & answered]),
+            "abandon_rate": _share(status == "abandoned", m),
+        }
+    # time to resolution, per customer, including repeat contacts and follow-ups
+    met = cols["goal_met"] == 1
+    resolved_at = np.where(~np.isnan(cols["followup_time"]), cols["followup_time"], cols["end_time"])
+    first: dict[int, float] = {}
+    for cid, t in zip(cols["customer_id"].tolist(), arrival.tolist()):
+        if cid not in first or t < first[cid]:
+            first[cid] = t
+    ttr = [resolved_at[i] - first[int(cols["customer_id"][i])] for i in np.flatnonzero(met)]
+    out["time_to_resolution_s"] = _mean(np.array(ttr)) if ttr else None
+    open_case = cols["open_case"] == 1
+    on_time = ~np.isnan(cols["followup_time"]) & (cols["followup_time"] <= scen.horizon_s)
+    out["open_cases"] = int(open_case.sum())
+    out["sunset_compliance"] = _share(on_time, open_case)
+    return out
+
+
+def accuracy(cols: Columns) -> dict[str, Any]:
+    served = cols["status"] == "served"
+    correct = cols["correct_info"]
+    answered = correct >= 0
+    repeated = set(cols["repeat_of"][cols["reason"] == "repeat"].tolist())
+    new_served = served & (cols["reason"] == "new")
+    first_ok = ((cols["goal_met"] == 1) & (cols["transfers"] == 0) & (cols["escalated"] == 0)
+                & np.array([cid not in repeated for cid in cols["contact_id"].tolist()], dtype=bool))
+    last = final_per_customer(cols)
+    return {
+        "first_contact_resolution": _share(first_ok, new_served),
+        "correct_info_rate": _share(correct == 1, answered),
+        "goal_met_rate": _share(cols["goal_met"][last] == 1),
+        "repeat_contact_rate": _share(cols["reason"] == "repeat", served),
+        "escalation_rate": _share(cols["escalated"] == 1, served),
+        "transfer_rate": _share(cols["transfers"] > 0, served),
+    }
+
+
+def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
+    last = final_per_customer(cols)
+    ret = cols["retention_probability"][last]
+    ltv = cols["lifetime_value"][last]
+    draw = cols["loyalty_draw"][last]
+    ok = ~np.isnan(ret)
+    ret, ltv, draw = ret[ok], np.nan_to_num(ltv[ok]), draw[ok]
+    churned = draw > ret
+    # of those who leave, only a few say so: the rest leave silently
+    loudness = np.where(churned, (draw - ret) / np.maximum(1e-9, 1.0 - ret), 1.0)
+    complained = churned & (loudness < scen.scoring.complaint_rate)
+    survey = cols["survey_score"]
+    surveyed = survey >= 1
+    csat = _share(survey >= 4, surveyed)
+    promoters = _share(survey == 5, surveyed)
+    detractors = _share(survey <= 3, surveyed)
+    delighted = (~churned) & (ret >= 0.9)
+    repeats = int(np.sum(np.isin(cols["reason"], ("repeat", "retry"))))
+    revenue_at_risk = float(np.sum((1.0 - ret) * ltv))
+    goal_met = _share(cols["goal_met"][last] == 1)
+    value = float(np.sum(ltv))
+    return {
+        "customers": int(len(ret)),
+        "retention": _mean(ret),
+        "value_retention": float(np.sum(ret * ltv) / value) if value > 0 else _mean(ret),
+        "churned": int(churned.sum()),
+        "churn_rate": _share(churned),
+        "complaints": int(complained.sum()),
+        "silent_churn": int((churned & ~complained).sum()),
+        "word_of_mouth": float(delighted.sum() * scen.scoring.word_of_mouth_happy
+                               - churned.sum() * scen.scoring.word_of_mouth_churned),
+        "revenue_at_risk": round(revenue_at_risk, 2),
+        "lost_value": round(float(np.sum(ltv[churned])), 2),
+        "rework_cost": round(repeats * scen.scoring.rework_cost, 2),
+        "cost_of_poor_service": round(revenue_at_risk + repeats * scen.scoring.rework_cost, 2),
+        "money_paid": round(float(np.nansum(cols["money_paid"])), 2),
+        "csat": csat,
+        "nps": None if promoters is None or detractors is None else round(100.0 * (promoters - detractors), 1),
+        "surface_gap": None if csat is None or goal_met is None else round(csat - goal_met, 4),
+    }
+
+
+def _clip01(x: float) -> float:
+    return 0.0 if x < 0 else 1.0 if x > 1 else x
+
+
+def overall(sp: Mapping[str, Any], acc: Mapping[str, Any], loy: Mapping[str, Any], scen: Scenario) -> dict[str, Any]:
+    """Sub-scores 0-100 and the weighted overall score with stars."""
+    s = scen.scoring
+
+    def v(x: Any, default: float) -> float:
+        return default if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+    sl = v(sp["service_level"], 1.0)
+    speed_score = 100.0 * (0.5 * _clip01(sl / max(s.service_level_target, 1e-9))
+                           + 0.25 * (1.0 - _clip01(v(sp["abandon_rate"], 0.0) / 0.15))
+                           + 0.25 * (1.0 - _clip01(v(sp["asa_s"], 0.0) / 300.0)))
+    accuracy_score = 100.0 * (0.4 * v(acc["correct_info_rate"], 1.0) + 0.3 * v(acc["goal_met_rate"], 1.0)
+                              + 0.3 * v(acc["first_contact_resolution"], 1.0))
+    loyalty_score = 100.0 * _clip01((v(loy["value_retention"], 1.0) - 0.5) / 0.45)
+    wsum = s.loyalty_weight + s.speed_weight + s.accuracy_weight
+    score = (s.loyalty_weight * loyalty_score + s.speed_weight * speed_score
+             + s.accuracy_weight * accuracy_score) / wsum
+    stars = sum(1 for t in s.stars if score >= t)
+    return {"loyalty_score": round(loyalty_score, 2), "speed_score": round(speed_score, 2),
+            "accuracy_score": round(accuracy_score, 2), "score": round(score, 2), "stars": stars}
+
+
+def staff_cost(scen: Scenario, staffing: tuple[int, ...] | None = None) -> float:
+    """Agent hours on the schedule times the hourly cost."""
+    staffing = staffing or scen.policies.staffing
+    return round(sum(staffing) * scen.interval_s / 3600.0 * scen.team.cost_per_agent_hour, 2)
+
+
+def compute(log: ContactLog | Columns, scen: Scenario) -> dict[str, Any]:
+    """All scores for a run: speed, accuracy, loyalty and overall."""
+    cols = columns_of(log)
+    sp = speed(cols, scen)
+    acc = accuracy(cols)
+    loy = loyalty(cols, scen)
+    return {"speed": sp, "accuracy": acc, "loyalty": loy, "overall": overall(sp, acc, loy, scen),
+            "staff_cost": staff_cost(scen)}
+
+
+def ticker(log: ContactLog, scen: Scenario) -> dict[str, float | None]:
+    """The few live figures the game shows while the shift runs."""
+    if not len(log):
+        return {"service_level": None, "abandon_rate": None, "asa_s": None, "retention": None, "csat": None}
+    s = compute(log, scen)
+    return {"service_level": s["speed"]["service_level"], "abandon_rate": s["speed"]["abandon_rate"],
+            "asa_s": s["speed"]["asa_s"], "retention": s["loyalty"]["retention"], "csat": s["loyalty"]["csat"]}
