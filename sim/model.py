@@ -219,6 +219,7 @@ class Centre:
         self._live_count = 0
         self._training_ids: set[int] = set()
         self._overflow = self.streams.get("conversation.overflow")
+        self._options = tuple(scenario.responses)
         if self.pure:
             self.env.process(self._pure_arrivals())
         else:
@@ -534,16 +535,21 @@ class Centre:
         assert pure is not None
         times, _ = arrival_times(self.scenario, self.streams, ch)
         n = len(times)
-        handle = (self.streams.get("handle").standard_exponential(n) * pure.handle_mean_s).tolist()
-        if pure.patience_mean_s:
-            patience = (self.streams.get("patience").standard_exponential(n) * pure.patience_mean_s).tolist()
-        else:
-            patience = [math.inf] * n
-        loyalty = self.streams.get("behaviour").random(n).tolist()
-        for i, t in enumerate(times.tolist()):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            self._pure_contact(i, ch, handle[i], patience[i], loyalty[i])
+        g_handle, g_patience = self.streams.get("handle"), self.streams.get("patience")
+        g_loyalty = self.streams.get("behaviour")
+        chunk = 8192  # drawn in chunks (same numbers as one big draw) to keep memory flat
+        for lo in range(0, n, chunk):
+            m = min(chunk, n - lo)
+            handle = (g_handle.standard_exponential(m) * pure.handle_mean_s).tolist()
+            if pure.patience_mean_s:
+                patience = (g_patience.standard_exponential(m) * pure.patience_mean_s).tolist()
+            else:
+                patience = [math.inf] * m
+            loyalty = g_loyalty.random(m).tolist()
+            for j, t in enumerate(times[lo:lo + m].tolist()):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                self._pure_contact(lo + j, ch, handle[j], patience[j], loyalty[j])
 
     def _pure_contact(self, i: int, ch: str, handle: float, patience: float, loyalty_u: float) -> None:
         env = self.env
@@ -680,18 +686,15 @@ class Centre:
         return self.custom_responder or self.playbook
 
     def _view(self, c: Contact, agent: Agent, talk: conv.Talk, t: float, used: tuple[str, ...]) -> TurnView:
-        known = talk.understanding >= 0.5
+        u = talk.understanding
+        f = talk.frustration
+        cust = c.cust
         return TurnView(
-            contact_id=c.contact_id, customer_id=c.cust.customer_id, agent_id=agent.id, turn=talk.turns,
-            time=t, channel=c.channel, segment=c.cust.segment, goal=c.cust.goal,
-            goal_known=known or talk.understanding >= 0.2, frustration=round(talk.frustration, 3),
-            trust=round(talk.trust, 3), hot=talk.hot, mood=conv.band(talk.frustration),
-            understanding=round(talk.understanding, 3), acknowledged=talk.acknowledged,
-            apologised=talk.apologised, need=c.cust.need if known else None,
-            authority_limit=self.policies.authority_limit,
-            history=(c.cust.history + c.attempt + (1 if c.reason == "repeat" else 0)) if self.policies.show_history else 0,
-            reason=c.reason, transfers=c.transfers, last_cue=talk.last_cue, used=used,
-            options=tuple(self.scenario.responses),
+            c.contact_id, cust.customer_id, agent.id, talk.turns, t, c.channel, cust.segment, cust.goal,
+            u >= 0.2, f, talk.trust, f >= talk.hurdle, conv.band(f), u, talk.acknowledged, talk.apologised,
+            cust.need if u >= 0.5 else None, self.policies.authority_limit,
+            (cust.history + c.attempt + (c.reason == "repeat")) if self.policies.show_history else 0,
+            c.reason, c.transfers, talk.last_cue, used, self._options,
         )
 
     def _converse(self, c: Contact, agent: Agent) -> Generator[Any, Any, str]:
@@ -753,9 +756,8 @@ class Centre:
                 outcome, cue, secs = self._close(c, agent, talk, kind, stress, cf, history_bonus)
                 pending_s += secs
             c.peak_f = max(c.peak_f, talk.frustration)
-            self.turns.append(TurnRecord(c.contact_id, turn_index, round(t, 6), agent.id, kind.id,
-                                         round(f_before, 6), round(talk.frustration, 6), round(talk.trust, 6),
-                                         round(talk.understanding, 6), cue))
+            self.turns.append(TurnRecord(c.contact_id, turn_index, t, agent.id, kind.id, f_before,
+                                         talk.frustration, talk.trust, talk.understanding, cue))
         if pending_s:
             yield env.timeout(pending_s)
         c.handle_time += env.now - start

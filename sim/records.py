@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-# name, storage: f = float (NaN empty), i = int (-1 empty), b = bool (-1 empty), s = category
+# name, storage: f = float64 (NaN empty), g = float32 for bounded scores (NaN empty),
+# i = int32 (-1 empty), b = bool or small int (-1 empty), s = category
 CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("contact_id", "i"),
     ("customer_id", "i"),
@@ -36,7 +37,7 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("agent_id", "i"),
     ("turns", "i"),
     ("handle_time", "f"),
-    ("transfers", "i"),
+    ("transfers", "b"),
     ("escalated", "b"),
     ("resolved", "b"),  # the agent closed it as solved (may be wrong)
     ("goal_met", "b"),  # the customer's own goal was met
@@ -44,13 +45,13 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("open_case", "b"),
     ("followup_time", "f"),
     ("promise", "s"),  # "", kept, broken
-    ("money_paid", "f"),  # refunds and gestures
-    ("frustration_start", "f"),
-    ("frustration_end", "f"),
-    ("trust_end", "f"),
-    ("survey_score", "i"),  # 1-5, empty when not surveyed
+    ("money_paid", "g"),  # refunds and gestures
+    ("frustration_start", "g"),
+    ("frustration_end", "g"),
+    ("trust_end", "g"),
+    ("survey_score", "b"),  # 1-5, empty when not surveyed
     ("retention_probability", "f"),
-    ("lifetime_value", "f"),
+    ("lifetime_value", "g"),
     ("loyalty_draw", "f"),  # uniform draw: the customer churns if it exceeds retention
 )
 CONTACT_FIELDS = tuple(name for name, _ in CONTACT_COLUMNS)
@@ -75,7 +76,8 @@ class TurnRecord:
     cue: str  # how the customer reacted, e.g. felt_heard, confused, rejects_answer
 
 
-_TYPECODES = {"f": "d", "i": "l", "b": "b", "s": "b"}
+_SMALL_INTS = {"transfers", "survey_score"}
+_TYPECODES = {"f": "d", "g": "f", "i": "i", "b": "b", "s": "b"}
 
 
 class ContactLog:
@@ -94,12 +96,12 @@ class ContactLog:
     def append(self, row: dict[str, Any]) -> None:
         for add, kind, name in self._appenders:
             v = row.get(name)
-            if kind == "f":
+            if kind == "f" or kind == "g":
                 add(math.nan if v is None else float(v))
             elif kind == "i":
                 add(-1 if v is None else int(v))
             elif kind == "b":
-                add(-1 if v is None else int(bool(v)))
+                add(-1 if v is None else int(v))
             else:
                 idx = self._cat_index[name]
                 key = "" if v is None else str(v)
@@ -132,10 +134,14 @@ class ContactLog:
         kind = self._kinds[name]
         if kind == "f":
             return None if raw != raw else raw
+        if kind == "g":
+            return None if raw != raw else round(raw, 4)  # float32: 7 significant digits
         if kind == "i":
             return None if raw == -1 else raw
         if kind == "b":
-            return None if raw == -1 else bool(raw)
+            if raw == -1:
+                return None
+            return raw if name in _SMALL_INTS else bool(raw)
         return self._cats[name][raw]
 
     def nbytes(self) -> int:

@@ -51,8 +51,12 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
     status = cols["status"]
     answered = ~np.isnan(answer)
     wait = np.where(answered, answer - arrival, cols["end_time"] - arrival)
-    realtime = np.array([scen.channels[c].realtime if c in scen.channels else True for c in ch], dtype=bool)
-    threshold = np.array([scen.channels[c].sl_threshold_s if c in scen.channels else 20.0 for c in ch])
+    realtime = np.ones(len(ch), dtype=bool)
+    threshold = np.full(len(ch), 20.0)
+    for name, spec in scen.channels.items():
+        m = ch == name
+        realtime[m] = spec.realtime
+        threshold[m] = spec.sl_threshold_s
     within = answered & (wait <= threshold)
     out: dict[str, Any] = {
         "offered": int(len(ch)),
@@ -74,12 +78,10 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
     # time to resolution, per customer, including repeat contacts and follow-ups
     met = cols["goal_met"] == 1
     resolved_at = np.where(~np.isnan(cols["followup_time"]), cols["followup_time"], cols["end_time"])
-    first: dict[int, float] = {}
-    for cid, t in zip(cols["customer_id"].tolist(), arrival.tolist()):
-        if cid not in first or t < first[cid]:
-            first[cid] = t
-    ttr = [resolved_at[i] - first[int(cols["customer_id"][i])] for i in np.flatnonzero(met)]
-    out["time_to_resolution_s"] = _mean(np.array(ttr)) if ttr else None
+    cust = cols["customer_id"].astype(np.int64)
+    first = np.full(int(cust.max()) + 1 if len(cust) else 0, np.inf)
+    np.minimum.at(first, cust, arrival)
+    out["time_to_resolution_s"] = _mean(resolved_at[met] - first[cust[met]])
     open_case = cols["open_case"] == 1
     on_time = ~np.isnan(cols["followup_time"]) & (cols["followup_time"] <= scen.horizon_s)
     out["open_cases"] = int(open_case.sum())
@@ -91,10 +93,10 @@ def accuracy(cols: Columns) -> dict[str, Any]:
     served = cols["status"] == "served"
     correct = cols["correct_info"]
     answered = correct >= 0
-    repeated = set(cols["repeat_of"][cols["reason"] == "repeat"].tolist())
+    repeated = np.unique(cols["repeat_of"][cols["reason"] == "repeat"])
     new_served = served & (cols["reason"] == "new")
     first_ok = ((cols["goal_met"] == 1) & (cols["transfers"] == 0) & (cols["escalated"] == 0)
-                & np.array([cid not in repeated for cid in cols["contact_id"].tolist()], dtype=bool))
+                & ~np.isin(cols["contact_id"], repeated))
     last = final_per_customer(cols)
     return {
         "first_contact_resolution": _share(first_ok, new_served),
