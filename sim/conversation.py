@@ -153,10 +153,14 @@ def correct_probability(talk: Talk, kind: ResponseKind, agent: Agent, goal: Goal
 
 
 def survey_score(talk: Talk, agent_friendliness: float, perceived_resolved: float, wait_s: float,
-                 speed_expectation_s: float, handle_s: float, noise: float) -> int:
-    """The survey right after the contact (1-5): it sees pleasantness and speed, not truth."""
-    s = (2.2 + 1.4 * perceived_resolved + 0.8 * agent_friendliness + talk.survey_bonus
-         - talk.frustration / 45.0 - max(0.0, wait_s - 2 * speed_expectation_s) / 600.0
+                 speed_expectation_s: float, handle_s: float, noise: float, callback: bool = False) -> int:
+    """The survey right after the contact (1-5): it sees pleasantness and speed, not truth.
+
+    A customer who was called back did not sit on hold: their wait weighs a fifth as much.
+    """
+    wait_weight = 0.2 if callback else 1.0
+    s = (2.6 + 1.4 * perceived_resolved + 0.8 * agent_friendliness + talk.survey_bonus
+         - talk.frustration / 45.0 - wait_weight * max(0.0, wait_s - 2 * speed_expectation_s) / 600.0
          - max(0.0, handle_s - 300.0) / 600.0 + 0.45 * noise)
     return int(_clip(round(s), 1, 5))
 

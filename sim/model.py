@@ -867,8 +867,7 @@ class Centre:
         self._settle(c, talk, correct and approved, acknowledged=True)
         c.correct = correct
         talk.frustration = max(0.0, talk.frustration - 15.0)
-        c.end_time = env.now
-        c.handle_time += env.now - t0
+        c.end_time = env.now  # handle_time stays the agent's own time; the supervisor's is not AHT
         self._after_answer(c, talk, goal)
 
     def _after_answer(self, c: Contact, talk: conv.Talk, goal: Any) -> None:
@@ -963,7 +962,8 @@ class Centre:
         wait = (c.answer_time or c.arrival) - c.arrival
         friendliness = c.agent.friendliness if c.agent else 0.5
         survey = None if c.hung_up else conv.survey_score(talk, friendliness, perceived, wait,
-                                                          seg.speed_expectation_s, c.handle_time, c.cust.survey_z)
+                                                          seg.speed_expectation_s, c.handle_time, c.cust.survey_z,
+                                                          c.callback)
         self._write(c, status="served", end=c.end_time, f_end=talk.frustration, trust=talk.trust, ret=ret,
                     survey=survey, turns=talk.turns, money=talk.money)
 
