@@ -44,6 +44,7 @@ class Customer:
     repeat_u: float
     repeat_e: float
     draws: list[float]  # conversation uniforms, consumed in order
+    note: str = ""  # scripted customers: what the trainee is told
 
 
 def _rate_pieces(scen: Scenario, channel: str) -> list[tuple[float, float, float, float]]:
@@ -88,7 +89,38 @@ def arrival_times(scen: Scenario, streams: Streams, channel: str) -> tuple[np.nd
 
 
 def draw_customers(scen: Scenario, streams: Streams) -> list[Customer]:
-    """Every first contact of the shift, sorted by arrival time, with ids 0..n-1."""
+    """Every first contact of the shift, sorted by arrival time, with ids 0..n-1.
+
+    Random customers and the scenario's scripted ones are merged by arrival time;
+    scripted customers draw from their own stream, so adding one never changes
+    what the random customers are like.
+    """
+    out = _random_customers(scen, streams) + _scripted_customers(scen, streams)
+    out.sort(key=lambda c: c.arrival)
+    for i, c in enumerate(out):
+        c.customer_id = i
+    return out
+
+
+def _scripted_customers(scen: Scenario, streams: Streams) -> list[Customer]:
+    if not scen.scripted:
+        return []
+    g = streams.get("scripted")
+    out = []
+    for sc in scen.scripted:
+        u = g.random(8)
+        out.append(Customer(
+            customer_id=-1, channel=sc.channel, arrival=sc.arrival_s, segment=sc.segment, goal=sc.goal,
+            frustration=sc.frustration, trust=sc.trust, patience_e=float(1.0 - np.log(u[0] + 1e-12)),
+            handle_z=0.0, handle_e=1.0, need=sc.need, history=sc.history, retry_u=float(u[1]),
+            retry_e=float(-np.log(u[2] + 1e-12)), callback_u=float(u[3]), survey_z=0.0, loyalty_u=float(u[4]),
+            repeat_u=float(u[5]), repeat_e=float(-np.log(u[6] + 1e-12)),
+            draws=g.random(CONVERSATION_DRAWS).tolist(), note=sc.note,
+        ))
+    return out
+
+
+def _random_customers(scen: Scenario, streams: Streams) -> list[Customer]:
     t_parts, b_parts, ch_parts = [], [], []
     for ch in sorted(scen.arrivals):
         t, b = arrival_times(scen, streams, ch)

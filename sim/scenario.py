@@ -192,6 +192,31 @@ class Event:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Objective:
+    """A goal of the scenario; measurable when `metric` names a score (e.g. "speed.service_level")."""
+
+    text: str
+    metric: str = ""  # dotted path into the scores (sim.scores.compute)
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScriptedCustomer:
+    """A customer written into the scenario (tutorials, the three-representatives story)."""
+
+    arrival_s: float
+    channel: str
+    segment: str
+    goal: str
+    frustration: float  # 0-100 at arrival
+    trust: float  # 0-100
+    need: float  # money the fix needs
+    history: int  # earlier contacts on file
+    note: str  # what the trainee is told about this customer
+
+
+@dataclass(frozen=True, kw_only=True)
 class PureQueue:
     """Queue-only mode: exponential handle time and patience, no conversations."""
 
@@ -206,7 +231,7 @@ class Scenario:
     source: str  # file it was loaded from
     briefing: str
     difficulty: int
-    objectives: tuple[str, ...]
+    objectives: tuple[str, ...]  # the objectives' texts, as the trainee reads them
     levers: tuple[str, ...]
     mode: str
     interval_s: float
@@ -223,6 +248,8 @@ class Scenario:
     scoring: Scoring
     events: tuple[Event, ...]
     pure: PureQueue | None
+    scripted: tuple[ScriptedCustomer, ...] = ()
+    targets: tuple["Objective", ...] = ()  # every objective, with its metric when measurable
     digest: str = field(default="", compare=False)
 
     @property
@@ -262,6 +289,29 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = copy.deepcopy(v)
     return out
+
+
+def _override(catalog: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
+    """Catalog entries with a scenario's entries of the same id laid over them, key by key.
+
+    A key the scenario sets replaces the catalog's value whole: a segment's ``goals``
+    table in a scenario is the segment's new goal mix, not added to the catalog's.
+    """
+    out = copy.deepcopy(catalog)
+    for entry_id, entry in scenario.items():
+        base = out.get(entry_id)
+        if isinstance(entry, dict) and isinstance(base, dict):
+            out[entry_id] = {**base, **copy.deepcopy(entry)}
+        else:
+            out[entry_id] = copy.deepcopy(entry)
+    return out
+
+
+def _valid_clock(text: str) -> bool:
+    """'HH:MM' with 00 <= HH <= 23 and 00 <= MM <= 59."""
+    hours, sep, minutes = text.partition(":")
+    return (sep == ":" and len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+            and int(hours) < 24 and int(minutes) < 60)
 
 
 def _channel(r: Reader, cid: str) -> Channel:
@@ -376,8 +426,9 @@ def _team(r: Reader) -> Team:
 
 
 def _policies(r: Reader, segments: Mapping[str, Segment] | None) -> Policies:
+    before = len(r.problems)
     staffing = r.numbers("staffing", lo=0, integer=True)
-    if staffing and max(staffing) <= 0:
+    if staffing and len(r.problems) == before and max(staffing) <= 0:
         r.fail("staffing", "expected at least one interval with an agent on shift")
     seg_ids = list(segments) if segments is not None else None
     p = Policies(
@@ -405,8 +456,11 @@ def _policies(r: Reader, segments: Mapping[str, Segment] | None) -> Policies:
 
 
 def _scoring(r: Reader) -> Scoring:
+    before = len(r.problems)
     stars = r.numbers("stars", (50.0, 70.0, 85.0), lo=0.0)
-    if len(stars) != 3 or list(stars) != sorted(stars):
+    if len(r.problems) > before:
+        stars = (50.0, 70.0, 85.0)  # already reported
+    elif len(stars) != 3 or list(stars) != sorted(stars):
         r.fail("stars", f"expected three increasing scores for 1, 2 and 3 stars, got {list(stars)!r}")
         stars = (50.0, 70.0, 85.0)
     s = Scoring(
@@ -497,7 +551,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         raise ScenarioError(problems)
     top = Reader(source, data, "", problems)
 
-    merged = {sec: _merge(catalog.get(sec, {}), data.get(sec, {}) if isinstance(data.get(sec, {}), dict) else {})
+    merged = {sec: _override(catalog.get(sec, {}), data.get(sec, {}) if isinstance(data.get(sec, {}), dict) else {})
               for sec in ("channels", "segments", "goals", "responses")}
     for sec in ("channels", "segments", "goals", "responses"):
         if sec in data and not isinstance(data[sec], dict):
@@ -515,9 +569,13 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     name = info.text("name", scen_id)
     briefing = info.text("briefing", "")
     difficulty = info.number("difficulty", 1, lo=1, hi=5, integer=True)
-    objectives = info.texts("objectives", ())
+    targets = _objectives(info)
+    objectives = tuple(t.text for t in targets)
     interval_s = info.number("interval_s", 1800.0, positive=True)
+    before = len(problems)
     start_clock = info.text("start_clock", "08:00")
+    if len(problems) == before and not _valid_clock(start_clock):
+        info.fail("start_clock", f"expected a time of day as \"HH:MM\" (00:00 to 23:59), got {start_clock!r}")
     drain_s = info.number("drain_s", 7200.0, lo=0.0)
     levers = info.texts("levers", (), choices=POLICY_KEYS)
     info.done()
@@ -528,6 +586,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     events = _events(top, "events")
 
     arr = top.sub("arrivals", required=True)
+    before = len(problems)
     arrivals: dict[str, tuple[float, ...]] = {}
     for ch in list(arr.data):
         if ch not in CHANNELS:
@@ -540,8 +599,9 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         arrivals[ch] = tuple(float(x) for x in rates)
     if not arrivals and not any(p.key.startswith("arrivals") for p in problems):
         arr.fail("", "expected at least one channel with arrival rates")
-    if arrivals and all(sum(v) <= 0 for v in arrivals.values()):
-        arr.fail("", "expected at least one arrival rate above 0")
+    if (arrivals and len(problems) == before and all(sum(v) <= 0 for v in arrivals.values())
+            and not _has_scripted(data)):
+        arr.fail("", "expected at least one arrival rate above 0 (or scripted customers)")
     arr.done()
 
     cust = top.sub("customers")
@@ -549,6 +609,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     for sid in mix:
         if sid not in segments:
             cust.fail(f"mix.{sid}", f"refers to a segment that is not defined (defined: {', '.join(segments)})")
+    scripted = _scripted(cust, segments, goals, channels)
     cust.done()
 
     for sid, seg in segments.items():
@@ -584,9 +645,67 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         objectives=objectives, levers=levers, mode=mode, interval_s=interval_s,
         start_clock=start_clock, drain_s=drain_s, arrivals=arrivals, segment_mix=mix,
         channels=channels, segments=segments, goals=goals, responses=responses, team=team,
-        policies=policies, scoring=scoring, events=events, pure=pure,
+        policies=policies, scoring=scoring, events=events, pure=pure, scripted=scripted, targets=targets,
     )
     return replace(scen, digest=scenario_digest(scen))
+
+
+OBJECTIVE_SECTIONS = ("speed", "accuracy", "loyalty", "overall")
+
+
+def _objectives(r: Reader) -> tuple[Objective, ...]:
+    """Objectives: plain strings, or tables {text, metric, at_least | at_most}."""
+    raw = r.raw("objectives", [])
+    if not isinstance(raw, list):
+        r.fail("objectives", "expected a list of strings or tables")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            out.append(Objective(text=item))
+            continue
+        e = Reader(r.file, item, r.key(f"objectives[{i}]"), r.problems)
+        text = e.text("text")
+        metric = e.text("metric")
+        if metric and metric.split(".")[0] not in OBJECTIVE_SECTIONS:
+            e.fail("metric", f"expected a score path starting with one of {', '.join(OBJECTIVE_SECTIONS)}, got {metric!r}")
+        lo = e.number("at_least", None) if e.has("at_least") else None
+        hi = e.number("at_most", None) if e.has("at_most") else None
+        if (lo is None) == (hi is None):
+            e.fail("at_least", "expected exactly one of at_least or at_most")
+        e.done()
+        out.append(Objective(text=text, metric=metric, at_least=lo, at_most=hi))
+    return tuple(out)
+
+
+def _has_scripted(data: Any) -> bool:
+    cust = data.get("customers") if isinstance(data, dict) else None
+    return isinstance(cust, dict) and bool(cust.get("scripted"))
+
+
+def _scripted(r: Reader, segments: Mapping[str, Segment], goals: Mapping[str, Goal],
+              channels: Mapping[str, Channel]) -> tuple[ScriptedCustomer, ...]:
+    raw = r.raw("scripted", [])
+    if not isinstance(raw, list):
+        r.fail("scripted", "expected an array of tables ([[customers.scripted]])")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        e = Reader(r.file, item, r.key(f"scripted[{i}]"), r.problems)
+        sc = ScriptedCustomer(
+            arrival_s=e.number("arrival_s", 0.0, lo=0.0),
+            channel=e.text("channel", "phone", choices=list(channels)),
+            segment=e.text("segment", choices=list(segments)),
+            goal=e.text("goal", choices=list(goals)),
+            frustration=e.number("frustration", 30.0, lo=0.0, hi=100.0),
+            trust=e.number("trust", 50.0, lo=0.0, hi=100.0),
+            need=e.number("need", 0.0, lo=0.0),
+            history=e.number("history", 0, lo=0, integer=True),
+            note=e.text("note", ""),
+        )
+        e.done()
+        out.append(sc)
+    return tuple(out)
 
 
 def scenario_digest(scen: Scenario) -> str:

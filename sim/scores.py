@@ -199,3 +199,31 @@ def ticker(log: ContactLog, scen: Scenario) -> dict[str, float | None]:
     s = compute(log, scen)
     return {"service_level": s["speed"]["service_level"], "abandon_rate": s["speed"]["abandon_rate"],
             "asa_s": s["speed"]["asa_s"], "retention": s["loyalty"]["retention"], "csat": s["loyalty"]["csat"]}
+
+
+def metric(scores: Mapping[str, Any], path: str) -> Any:
+    """The score at a dotted path such as "speed.service_level" (None if absent)."""
+    node: Any = scores
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def objectives(scores: Mapping[str, Any], scen: Scenario) -> list[dict[str, Any]]:
+    """Each objective of the scenario with its measured value and whether it was met."""
+    out = []
+    for obj in scen.targets:
+        if not obj.metric:
+            out.append({"text": obj.text, "metric": "", "value": None, "met": None})
+            continue
+        value = metric(scores, obj.metric)
+        if value is None:
+            met = False
+        elif obj.at_least is not None:
+            met = value >= obj.at_least
+        else:
+            met = value <= obj.at_most  # type: ignore[operator]
+        out.append({"text": obj.text, "metric": obj.metric, "value": value, "met": bool(met)})
+    return out
