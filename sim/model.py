@@ -38,6 +38,8 @@ SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
 RETRY_MEAN_S = 900.0
+MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
+TIER2_AUTHORITY = 4.0
 
 
 # ---------------------------------------------------------------------------
@@ -151,6 +153,7 @@ class Contact:
     end_time: float | None = None
     peak_f: float = 0.0
     hung_up: bool = False
+    tier2: bool = False  # transferred to the team with TIER2_AUTHORITY times the budget
     attempt: int = 0
     extra_retention: float = 0.0
 
@@ -692,7 +695,7 @@ class Centre:
         return TurnView(
             c.contact_id, cust.customer_id, agent.id, talk.turns, t, c.channel, cust.segment, cust.goal,
             u >= 0.2, f, talk.trust, f >= talk.hurdle, conv.band(f), u, talk.acknowledged, talk.apologised,
-            cust.need if u >= 0.5 else None, self.policies.authority_limit,
+            cust.need if u >= 0.5 else None, self._authority(c),
             (cust.history + c.attempt + (c.reason == "repeat")) if self.policies.show_history else 0,
             c.reason, c.transfers, talk.last_cue, used, self._options,
         )
@@ -787,22 +790,29 @@ class Centre:
         talk.survey_bonus += kind.survey
         outcome = kind.outcome
         need = c.cust.need
-        if outcome == "answer" and need > self.policies.authority_limit:
-            # the fix needs more money than the agent may spend: the escalation path decides
-            path = self.policies.escalation if self.policies.supervisors > 0 or self.policies.escalation != "supervisor" else "none"
-            if path == "supervisor":
-                return "escalate", "needs_supervisor", secs
-            if path == "transfer":
+        if outcome == "escalate" or (outcome == "answer" and need > self._authority(c)):
+            # above the agent's authority (or escalated by choice): the escalation path decides
+            if outcome == "escalate" and need <= self._authority(c):
+                talk.frustration = min(100.0, talk.frustration + 8.0)  # passed up for no reason
+            path = self.policies.escalation
+            if path == "supervisor" and self.policies.supervisors > 0:
+                return "escalate", "needs_supervisor" if outcome == "answer" else "waits_for_supervisor", secs
+            if path == "transfer" and not c.tier2:
                 c.transfers += 1
+                c.tier2 = True  # passed to the team that holds the bigger budget
                 talk.frustration = min(100.0, talk.frustration + 10.0)
                 return "transfer", "passed_around", secs
+            if need <= self._authority(c):
+                outcome = "answer"  # nobody to pass it to, but the agent can solve it after all
+            else:
+                talk.frustration = min(100.0, talk.frustration + 12.0)
+                c.resolved, c.correct, c.goal_met = True, True, False
+                return "refused", "told_no", secs
+        if outcome == "transfer" and c.transfers >= MAX_TRANSFERS:
+            # nobody left to pass the customer to: the agent has to say no
             talk.frustration = min(100.0, talk.frustration + 12.0)
-            c.resolved, c.correct, c.goal_met = True, True, False
+            c.resolved, c.goal_met = True, False
             return "refused", "told_no", secs
-        if outcome == "escalate":
-            if need <= self.policies.authority_limit:
-                talk.frustration = min(100.0, talk.frustration + 8.0)  # passed up for no reason
-            return "escalate", "waits_for_supervisor", secs
         if outcome == "transfer":
             c.transfers += 1
             talk.frustration = min(100.0, talk.frustration + 5.0 * c.transfers)
@@ -830,6 +840,10 @@ class Centre:
             c.open_case = True
             self._open_followup(c, "")
         return "answer", "relieved" if correct else "relieved_but_misinformed", secs + work
+
+    def _authority(self, c: Contact) -> float:
+        """Money the agent handling `c` may spend without a supervisor."""
+        return self.policies.authority_limit * (TIER2_AUTHORITY if c.tier2 else 1.0)
 
     def _work_time(self, c: Contact, agent: Agent, factor: float, stress: float) -> float:
         goal = self.scenario.goals[c.cust.goal]
