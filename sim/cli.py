@@ -137,6 +137,127 @@ def cmd_play(args: argparse.Namespace) -> int:
     return int(game_main(args.scenario) or 0)
 
 
+# ---------------------------------------------------------------------------
+# The lab: compare, staff, sweep, cost (sim/lab, sim/report)
+# ---------------------------------------------------------------------------
+
+
+def _lab_options(p: argparse.ArgumentParser, replications: int) -> None:
+    import os
+
+    p.add_argument("--replications", "-n", type=int, default=replications, metavar="N",
+                   help=f"replications per variant or grid point (default {replications})")
+    p.add_argument("--workers", "-j", type=int, default=os.cpu_count() or 1, metavar="K",
+                   help="worker processes on this machine (default: one per core)")
+    p.add_argument("--seed", type=int, default=1, help="replication i uses seed SEED + i (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster (tcp://host:8786)")
+    p.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--out", default="out/lab", metavar="DIR", help="folder for the CSV and HTML report (default out/lab)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: only on a terminal)")
+
+
+def _lab_progress(args: argparse.Namespace, total: int, label: str) -> Any:
+    from .lab.progress import Progress
+
+    return Progress(total, label, enabled=args.progress)
+
+
+def _lab_write(args: argparse.Namespace, stem: str, files: dict[str, str]) -> None:
+    for suffix, text in files.items():
+        path = Path(args.out) / f"{stem}{suffix}"
+        write_atomic(path, text)
+        print(f"wrote {path}")
+
+
+def _lab_scenario(args: argparse.Namespace) -> Any:
+    from .lab.changes import apply_changes
+
+    scen = load_scenario(args.scenario)
+    return apply_changes(scen, args.set or [], "--set")[0] if getattr(args, "set", None) else scen
+
+
+def _seconds(text: str) -> float:
+    """'20', '20s', '1.5m', '2min', '1h' as seconds."""
+    t = text.strip().lower()
+    for suffix, factor in (("min", 60.0), ("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if t.endswith(suffix):
+            return float(t[: -len(suffix)]) * factor
+    return float(t)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .lab.comparison import compare, make_variants
+    from .lab.tables import comparison_csv, replications_csv
+    from .lab.text import format_comparison
+    from .report import comparison_html
+
+    variants = make_variants(_lab_scenario(args), args.variant or [])
+    total = args.replications * len(variants)
+    c = compare(variants, args.replications, args.seed, args.workers, args.scheduler,
+                _lab_progress(args, total, "compare"), level=args.confidence)
+    print(format_comparison(c))
+    print()
+    stem = f"compare-{variants[0].scenario.id}"
+    _lab_write(args, stem, {".csv": comparison_csv(c),
+                            "-replications.csv": replications_csv([v.name for v in c.variants], c.seeds, c.runs),
+                            ".html": comparison_html(c)})
+    return 130 if c.interrupted else 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from .lab.staff import plan_staffing
+    from .lab.tables import staff_csv
+    from .lab.text import format_staff
+    from .report import staff_html
+
+    plan = plan_staffing(_lab_scenario(args), args.service_level, _seconds(args.within), args.max_abandon,
+                         args.replications, args.max_iterations, args.seed, args.workers, args.scheduler,
+                         lambda n, label: _lab_progress(args, n, label), trim=args.trim)
+    print(format_staff(plan))
+    print()
+    _lab_write(args, f"staff-{plan.scenario.id}", {".csv": staff_csv(plan), ".html": staff_html(plan)})
+    return 130 if plan.interrupted else 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .lab.changes import parse_axes
+    from .lab.kpis import kpi
+    from .lab.grid import grid, sweep
+    from .lab.tables import replications_csv, sweep_csv
+    from .lab.text import format_sweep
+    from .report import sweep_html
+
+    kpi(args.cost_kpi), kpi(args.loyalty_kpi)  # unknown names fail before any run
+    scen = _lab_scenario(args)
+    axes = parse_axes(args.axes)
+    total = len(grid(scen, axes)) * args.replications
+    s = sweep(scen, axes, args.replications, args.seed, args.workers, args.scheduler,
+              _lab_progress(args, total, "sweep"), level=args.confidence)
+    print(format_sweep(s, args.cost_kpi, args.loyalty_kpi))
+    print()
+    names = [" ".join(f"{k}={v}" for k, v in s.labels(p).items()) for p in range(len(s.points))]
+    _lab_write(args, f"sweep-{scen.id}", {".csv": sweep_csv(s),
+                                          "-replications.csv": replications_csv(names, s.seeds, s.runs, "point"),
+                                          ".html": sweep_html(s, args.cost_kpi, args.loyalty_kpi)})
+    return 130 if s.interrupted else 0
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from .lab.cost_runs import cost_study
+    from .lab.tables import cost_csv
+    from .lab.text import format_costs
+    from .report import cost_html
+
+    scen = _lab_scenario(args)
+    study = cost_study(scen, args.replications, args.seed, args.workers, args.scheduler,
+                       _lab_progress(args, args.replications, "cost"), level=args.confidence)
+    print(format_costs(study))
+    print()
+    _lab_write(args, f"cost-{scen.id}", {".csv": cost_csv(study), ".html": cost_html(study)})
+    return 130 if study.interrupted else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="servicefloor", description="ServiceFloor: simulate and train a customer-service team.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -166,6 +287,43 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("play", help="open the game")
     g.add_argument("scenario", nargs="?", default=None)
     g.set_defaults(func=cmd_play)
+
+    cp = sub.add_parser("compare", help="compare policy variants with common random numbers and paired intervals")
+    cp.add_argument("scenario", help="the base scenario (file or shipped name)")
+    cp.add_argument("--variant", nargs="+", action="append", metavar=("NAME", "KEY=VALUE"),
+                    help="a variant: a name, then changes: key=value (TOML values), staffing+=2, "
+                         "staffing[09:00-11:00]+=2 (repeatable)")
+    cp.add_argument("--set", action="append", metavar="KEY=VALUE", help="change the base (and every variant)")
+    _lab_options(cp, 20)
+    cp.set_defaults(func=cmd_compare)
+
+    st = sub.add_parser("staff", help="fewest agents per interval for a service-level target (Erlang, then simulation)")
+    st.add_argument("scenario")
+    st.add_argument("--service-level", type=float, default=0.8, metavar="SHARE",
+                    help="share of phone and chat contacts answered within --within (default 0.8)")
+    st.add_argument("--within", default="20s", metavar="TIME", help="answer threshold, e.g. 20s, 1m (default 20s)")
+    st.add_argument("--max-abandon", type=float, default=None, metavar="SHARE", help="highest abandonment, e.g. 0.05")
+    st.add_argument("--max-iterations", type=int, default=8, help="simulation corrections at most (default 8)")
+    st.add_argument("--trim", action=argparse.BooleanOptionalAction, default=True,
+                    help="try one agent fewer where the target is met with room to spare (default on)")
+    st.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a policy first (repeatable)")
+    _lab_options(st, 10)
+    st.set_defaults(func=cmd_staff)
+
+    sw = sub.add_parser("sweep", help="run a grid of policies: heat maps and the Pareto front of cost and loyalty")
+    sw.add_argument("scenario")
+    sw.add_argument("axes", nargs="+", metavar="KEY=SPEC", help="key=LO..HI[:STEP] or key=a,b,c")
+    sw.add_argument("--cost-kpi", default="staff_cost", help="cost side of the Pareto front (default staff_cost)")
+    sw.add_argument("--loyalty-kpi", default="retention", help="loyalty side of the Pareto front (default retention)")
+    sw.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a policy at every point")
+    _lab_options(sw, 10)
+    sw.set_defaults(func=cmd_sweep)
+
+    co = sub.add_parser("cost", help="the cost of poor service in money, by cause")
+    co.add_argument("scenario")
+    co.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a policy first (repeatable)")
+    _lab_options(co, 20)
+    co.set_defaults(func=cmd_cost)
     return p
 
 

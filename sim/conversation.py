@@ -92,10 +92,14 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         talk.retention_delta += kind.retention * mult
         talk.survey_bonus += kind.survey * mult
     if kind.jargon:
-        d_f += 20.0 * kind.jargon * (1.0 - talk.tolerance)
+        # technical words confuse those who do not tolerate them and settle those who do;
+        # plain words (negative jargon) do the opposite: an expert feels talked down to
+        d_f += 20.0 * kind.jargon * (1.0 - talk.tolerance) - 12.0 * kind.jargon * talk.tolerance
         d_t += 12.0 * kind.jargon * (talk.tolerance - 0.5)
     skill = 0.5 + agent.competence
     gain = kind.understanding * mult * skill * (kind.hot_factor if hot else 1.0)
+    if kind.jargon > 0:
+        gain += 0.15 * kind.jargon * talk.tolerance  # experts explain faster in their own terms
     talk.understanding = _clip(talk.understanding + gain, 0.0, 1.0)
     talk.accuracy_bonus += kind.accuracy * mult * (kind.hot_factor if hot else 1.0)
     before = talk.frustration

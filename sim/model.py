@@ -38,6 +38,7 @@ SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
 RETRY_MEAN_S = 900.0
+GENEROUS_OVERPAY = 0.3  # share an average agent adds on top of what the fix needs
 MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
 TIER2_AUTHORITY = 4.0
 
@@ -328,7 +329,9 @@ class Centre:
         old = [c for qs in self.queues.values() for q in qs for c in q if c.waiting] if keep else []
         self.ranks = {s: i for i, s in enumerate(self.policies.priority)}
         n = len(self.policies.priority) + 1
-        self.queues = {ch: [deque() for _ in range(n + 1)] for ch in self.scenario.channels}
+        # rank 0: transfers; 1..n: live customers by segment priority; n+1: callbacks
+        self.queues = {ch: [deque() for _ in range(n + 2)] for ch in self.scenario.channels}
+        self.callback_rank = n + 1
         self.qlen = {ch: 0 for ch in self.scenario.channels}
         for c in sorted(old, key=lambda c: c.arrival):
             c.waiting = False
@@ -443,7 +446,12 @@ class Centre:
         return c
 
     def _enqueue(self, c: Contact, front: bool = False) -> None:
-        c.rank = 0 if front else 1 + self.ranks.get(c.cust.segment, len(self.ranks))
+        if front:
+            c.rank = 0
+        elif c.callback:
+            c.rank = self.callback_rank  # called back when nobody is holding on the line
+        else:
+            c.rank = 1 + self.ranks.get(c.cust.segment, len(self.ranks))
         c.waiting = True
         self.queues[c.channel][c.rank].append(c)
         self.qlen[c.channel] += 1
@@ -796,7 +804,9 @@ class Centre:
                 talk.frustration = min(100.0, talk.frustration + 8.0)  # passed up for no reason
             path = self.policies.escalation
             if path == "supervisor" and self.policies.supervisors > 0:
-                return "escalate", "needs_supervisor" if outcome == "answer" else "waits_for_supervisor", secs
+                if outcome == "answer":
+                    return "escalate", "needs_supervisor", secs
+                return "escalate", "waits_for_supervisor", secs
             if path == "transfer" and not c.tier2:
                 c.transfers += 1
                 c.tier2 = True  # passed to the team that holds the bigger budget
@@ -834,7 +844,7 @@ class Centre:
         p = conv.correct_probability(talk, kind, agent, goal, stress, history_bonus,
                                      agent.procedures_bonus(self.policies.written_procedures))
         correct = talk.draw() < p
-        self._settle(c, talk, correct, acknowledged=talk.acknowledged)
+        self._settle(c, talk, correct, acknowledged=talk.acknowledged, agent=agent)
         talk.frustration = max(0.0, talk.frustration - 10.0)  # relief: they believe it is sorted
         if goal.opens_case and correct:
             c.open_case = True
@@ -852,13 +862,17 @@ class Centre:
         skill = agent.skills.get(goal.knowledge, agent.competence)
         return math.exp(mu + sigma * c.cust.handle_z) * factor * (1.3 - 0.6 * skill) * (1.0 + 0.5 * stress)
 
-    def _settle(self, c: Contact, talk: conv.Talk, correct: bool, acknowledged: bool) -> None:
+    def _settle(self, c: Contact, talk: conv.Talk, correct: bool, acknowledged: bool,
+                agent: Agent | None = None) -> None:
         goal = self.scenario.goals[c.cust.goal]
         c.resolved = True
         c.correct = correct
         c.goal_met = correct and (acknowledged or not goal.needs_acknowledgement)
         if correct and c.cust.need > 0:
-            talk.money += c.cust.need
+            # an agent deciding alone rounds up, more so with less experience;
+            # a supervisor pays what is needed: the price of generous authority
+            overpay = 0.0 if agent is None else GENEROUS_OVERPAY * (1.5 - agent.competence)
+            talk.money += c.cust.need * (1.0 + overpay)
 
     def _escalation(self, c: Contact, talk: conv.Talk, goal: Any) -> Generator[Any, Any, None]:
         env = self.env

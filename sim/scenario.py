@@ -610,6 +610,11 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         if sid not in segments:
             cust.fail(f"mix.{sid}", f"refers to a segment that is not defined (defined: {', '.join(segments)})")
     scripted = _scripted(cust, segments, goals, channels)
+    horizon = interval_s * len(policies.staffing)
+    for i, sc in enumerate(scripted):
+        if horizon > 0 and sc.arrival_s >= horizon:
+            cust.fail(f"scripted[{i}].arrival_s",
+                      f"expected a time before the end of the shift ({horizon:g} s), got {sc.arrival_s:g}")
     cust.done()
 
     for sid, seg in segments.items():
@@ -650,7 +655,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     return replace(scen, digest=scenario_digest(scen))
 
 
-OBJECTIVE_SECTIONS = ("speed", "accuracy", "loyalty", "overall")
+OBJECTIVE_SECTIONS = ("speed", "accuracy", "loyalty", "overall", "staff_cost")
 
 
 def _objectives(r: Reader) -> tuple[Objective, ...]:
@@ -755,6 +760,8 @@ def with_policies(scen: Scenario, overrides: Mapping[str, Any], source: str = "-
     raw = {f.name: getattr(scen.policies, f.name) for f in fields(Policies)}
     raw = {k: list(v) if isinstance(v, tuple) else v for k, v in raw.items()}
     for key, value in overrides.items():
+        if isinstance(value, tuple):
+            value = list(value)  # the type Policies itself stores
         if key not in POLICY_KEYS:
             problems.append(Problem(source, key, f"unknown policy (known: {', '.join(POLICY_KEYS)})"))
             continue

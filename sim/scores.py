@@ -58,12 +58,21 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
         realtime[m] = spec.realtime
         threshold[m] = spec.sl_threshold_s
     within = answered & (wait <= threshold)
+    callback = cols["callback"] == 1
+    # service level and speed of answer measure people holding on the line; a callback
+    # is a promise kept later, reported on its own. With no phone or chat at all, the
+    # written channels' own targets count instead.
+    live = realtime & ~callback
+    if not live.any():
+        live = ~callback
     out: dict[str, Any] = {
         "offered": int(len(ch)),
         "answered": int(answered.sum()),
-        "asa_s": _mean(wait[answered & realtime]),
-        "service_level": _share(within, realtime),
-        "abandon_rate": _share(status == "abandoned", realtime),
+        "asa_s": _mean(wait[answered & live]),
+        "service_level": _share(within, live),
+        "abandon_rate": _share(status == "abandoned", realtime if realtime.any() else live),
+        "callbacks": int(callback.sum()),
+        "callback_wait_s": _mean(wait[callback & answered]),
         "aht_s": _mean(cols["handle_time"][answered]),
         "per_channel": {},
     }

@@ -1,0 +1,201 @@
+"""The player's files: settings, the autosave of a running shift, and result files.
+
+Everything lives in one user data folder (``SERVICEFLOOR_HOME`` overrides it,
+so tests can point it at a temporary folder).  Every write is atomic.  A file
+that cannot be read is moved aside (never overwritten) and reported as a
+message; the caller starts fresh.  No pygame here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import SaveError, read_result
+from sim.runner import write_atomic
+
+AUTOSAVE_FORMAT = "servicefloor-autosave/1"
+SETTINGS_FORMAT = "servicefloor-settings/1"
+
+
+def data_home() -> Path:
+    """The user data folder: $SERVICEFLOOR_HOME, else $XDG_DATA_HOME/servicefloor."""
+    env = os.environ.get("SERVICEFLOOR_HOME")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "servicefloor"
+
+
+@dataclass
+class Settings:
+    """What the game remembers between sessions."""
+
+    window: tuple[int, int] = (1280, 720)
+    fullscreen: bool = False
+    slow_on_call: bool = True  # drop to 1x when a customer reaches the trainee
+    last_scenario: str = "calm_weekday"
+    seed: int = 1
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Settings:
+        if not isinstance(doc, dict) or doc.get("format") != SETTINGS_FORMAT:
+            raise SaveError(f"format: expected {SETTINGS_FORMAT!r}")
+        s = cls()
+        try:
+            w, h = (int(x) for x in doc.get("window", s.window))
+            s.window = (max(320, w), max(240, h))
+            s.fullscreen = bool(doc.get("fullscreen", s.fullscreen))
+            s.slow_on_call = bool(doc.get("slow_on_call", s.slow_on_call))
+            s.last_scenario = str(doc.get("last_scenario", s.last_scenario))
+            s.seed = max(0, int(doc.get("seed", s.seed)))
+        except (TypeError, ValueError) as exc:
+            raise SaveError(f"settings: unexpected value ({exc})") from exc
+        return s
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["window"] = list(self.window)
+        doc["format"] = SETTINGS_FORMAT
+        return doc
+
+
+@dataclass
+class Storage:
+    """Reads and writes the player's files in `home`; collects messages for the player."""
+
+    home: Path = field(default_factory=data_home)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / "settings.json"
+
+    @property
+    def autosave_path(self) -> Path:
+        return self.home / "autosave.json"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.home / "results"
+
+    # -- settings -------------------------------------------------------
+    def load_settings(self) -> Settings:
+        doc = self._read_json(self.settings_path, "settings")
+        if doc is None:
+            return Settings()
+        try:
+            return Settings.from_json(doc)
+        except SaveError as exc:
+            self._set_aside(self.settings_path, "settings", str(exc))
+            return Settings()
+
+    def save_settings(self, settings: Settings) -> None:
+        self._write(self.settings_path, settings.to_json())
+
+    # -- autosave -------------------------------------------------------
+    def load_autosave(self) -> dict[str, Any] | None:
+        """The saved shift, or None (a bad file is set aside with a message)."""
+        doc = self._read_json(self.autosave_path, "saved shift")
+        if doc is None:
+            return None
+        problem = check_autosave(doc)
+        if problem:
+            self._set_aside(self.autosave_path, "saved shift", problem)
+            return None
+        return doc
+
+    def save_autosave(self, doc: dict[str, Any]) -> None:
+        self._write(self.autosave_path, doc)
+
+    def discard_autosave(self) -> None:
+        try:
+            self.autosave_path.unlink()
+        except FileNotFoundError:
+            pass
+
+    def reject_autosave(self, reason: str) -> None:
+        """The saved shift could not be resumed: keep it aside and say so."""
+        if self.autosave_path.exists():
+            self._set_aside(self.autosave_path, "saved shift", reason)
+
+    # -- results --------------------------------------------------------
+    def new_result_path(self, scenario_id: str, seed: int) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = self.results_dir / f"{scenario_id}-{stamp}-seed{seed}.json"
+        n = 1
+        while path.exists():
+            n += 1
+            path = self.results_dir / f"{scenario_id}-{stamp}-seed{seed}-{n}.json"
+        return path
+
+    def best_results(self) -> dict[str, dict[str, Any]]:
+        """The best overall score per scenario id, from the result files on disk."""
+        best: dict[str, dict[str, Any]] = {}
+        if not self.results_dir.is_dir():
+            return best
+        for path in sorted(self.results_dir.glob("*.json")):
+            try:
+                doc = read_result(path)
+                sid = str(doc["scenario"]["id"])
+                overall = doc["scores"]["overall"]
+                score, stars = float(overall["score"]), int(overall["stars"])
+            except (SaveError, KeyError, TypeError, ValueError):
+                continue  # a broken result file never stops the game
+            if sid not in best or score > best[sid]["score"]:
+                best[sid] = {"score": score, "stars": stars, "seed": doc["seed"], "path": str(path)}
+        return best
+
+    # -- helpers --------------------------------------------------------
+    def _read_json(self, path: Path, what: str) -> Any:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self._set_aside(path, what, f"cannot be read ({exc})")
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            self._set_aside(path, what, f"is damaged ({exc.msg} at line {exc.lineno})")
+            return None
+
+    def _set_aside(self, path: Path, what: str, reason: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = path.with_name(f"{path.stem}.bad-{stamp}{path.suffix}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = path.with_name(f"{path.stem}.bad-{stamp}-{n}{path.suffix}")
+        try:
+            os.replace(path, aside)
+            kept = f" It was kept as {aside.name}."
+        except OSError:
+            kept = ""
+        self.messages.append(f"Your {what} {reason} and could not be used; starting fresh.{kept}")
+
+    def _write(self, path: Path, doc: dict[str, Any]) -> None:
+        try:
+            write_atomic(path, json.dumps(doc, indent=1, sort_keys=True))
+        except OSError as exc:
+            self.messages.append(f"Could not write {path.name}: {exc}")
+
+
+def check_autosave(doc: Any) -> str:
+    """Why an autosave document cannot be used ('' when it looks fine)."""
+    if not isinstance(doc, dict) or doc.get("format") != AUTOSAVE_FORMAT:
+        return f"is not a ServiceFloor save (format: expected {AUTOSAVE_FORMAT!r})"
+    expect = (("scenario", dict), ("seed", int), ("time", (int, float)), ("commands", list),
+              ("contacts_done", int))
+    for key, kind in expect:
+        if not isinstance(doc.get(key), kind):
+            return f"is damaged ({key}: missing or of the wrong type)"
+    if not isinstance(doc["scenario"].get("source"), str):
+        return "is damaged (scenario.source: missing)"
+    return ""
+

@@ -1,0 +1,512 @@
+"""Dialogue: what customers say, the wordings the trainee picks from, and debrief feedback.
+
+The text lives in ``assets/dialogue/*.toml`` (format: ``assets/dialogue/README.md``)
+and is validated on load into frozen values; every problem names the file, the
+key and what was expected.  Selection is deterministic: the caller passes an
+integer `key` (see `line_key`) and the same key always gives the same line,
+while different keys spread over the alternatives; `avoid` skips a line just
+shown.  Placeholders ({agent}, {company}, {amount}) are filled from `values`,
+else from the defaults in the data.
+
+* customer lines: ``openings.<goal>.<segment>.<mood>`` for the first turn,
+  ``reactions.<cue>.<segment>.<mood>`` for the reaction to each response and
+  optional ``goal_reactions.<goal>.<cue>.<segment>.<mood>`` mixed in for one goal;
+* response lines: ``responses.<kind>.<segment>`` plus optional
+  ``responses.<kind>.by_goal.<goal>.<segment or any>``;
+* feedback: ``feedback.<kind>`` with a default text and variants chosen by
+  context (above or below the emotional hurdle, segment, goal, cue, mood): a
+  matching variant with a cue wins, then one with a goal, then the one with
+  most conditions; ``levers.<policy>.<change>`` says what a policy lever teaches.
+
+Errors: `DialogueError` (a `ScenarioError`) for the dialogue files, `LessonError`
+for ``assets/lessons.toml``; lookups of ids with no text raise `LookupError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from .errors import Problem, ScenarioError
+from .lessons import CatalogNames, Lesson, catalog_names, load_lessons, read_toml
+from .scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS, assets_dir
+from .tomlread import MISSING, Reader
+
+MOODS = ("calm", "uneasy", "annoyed", "angry", "furious")  # sim.conversation.band, calm first
+HOT_MOODS = ("annoyed", "angry", "furious")  # assumed above the hurdle when `hot` is not given
+CUES = (
+    "opening", "felt_heard", "outraged", "irritated", "explains", "listening", "confused",
+    "appreciates_precision", "feels_talked_down_to", "not_ready", "feels_bought_off",
+    "rejects_answer", "gives_up", "hangs_up", "relieved", "relieved_but_misinformed",
+    "needs_supervisor", "passed_around", "told_no", "waits_for_supervisor", "waits_for_follow_up",
+)
+PLACEHOLDERS = ("agent", "company", "amount")  # {agent} name, {company} name, {amount} money
+MAX_LINE_CHARS = 200  # ~560 px panel, 16 px font: three wrapped lines
+MAX_FEEDBACK_CHARS = 420  # the debrief panel is taller
+SECTIONS = ("placeholders", "openings", "reactions", "goal_reactions", "responses", "feedback", "levers")
+LEVER_CHANGES = ("on", "off", "up", "down") + ESCALATION_PATHS + HIRING_PROFILES + PLAYBOOKS
+_HEATS = ("hot", "cool")
+_SYNONYMS = {"on": "up", "up": "on", "off": "down", "down": "off"}  # for lever changes
+_MASK = (1 << 64) - 1
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class DialogueError(ScenarioError):
+    """The dialogue files could not be used.  Holds every problem found."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Debrief text for one choice: what it did and why, with the principle it teaches."""
+
+    text: str
+    principle: str
+    lesson_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant:
+    """A feedback text for one context; empty conditions match anything."""
+
+    text: str
+    lesson: str
+    heat: str  # "", hot (above the emotional hurdle), cool
+    segments: tuple[str, ...]
+    goals: tuple[str, ...]
+    cues: tuple[str, ...]
+    moods: tuple[str, ...]
+
+    def matches(self, *, hot: bool, segment: str, goal: str, cue: str, mood: str) -> bool:
+        return ((not self.heat or (self.heat == "hot") == hot)
+                and (not self.segments or segment in self.segments)
+                and (not self.goals or goal in self.goals)
+                and (not self.cues or cue in self.cues)
+                and (not self.moods or mood in self.moods))
+
+    @property
+    def specificity(self) -> tuple[bool, bool, int]:
+        """A cue (the outcome) outranks everything, then a goal, then the number of conditions."""
+        return (bool(self.cues), bool(self.goals),
+                sum(bool(x) for x in (self.heat, self.segments, self.goals, self.cues, self.moods)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class KindFeedback:
+    kind: str
+    text: str  # when no variant matches
+    lesson: str
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dialogue:
+    """All dialogue text, validated.  Keys are tuples of ids; values are lines in file order."""
+
+    source: str
+    placeholders: Mapping[str, str]
+    openings: Mapping[tuple[str, str, str], tuple[str, ...]]  # (goal, segment, mood)
+    reactions: Mapping[tuple[str, str, str], tuple[str, ...]]  # (cue, segment, mood)
+    goal_reactions: Mapping[tuple[str, str, str, str], tuple[str, ...]]  # (goal, cue, segment, mood)
+    responses: Mapping[tuple[str, str], tuple[str, ...]]  # (kind, segment)
+    goal_responses: Mapping[tuple[str, str, str], tuple[str, ...]]  # (kind, goal, segment or "any")
+    feedbacks: Mapping[str, KindFeedback]
+    levers: Mapping[tuple[str, str], tuple[str, str]]  # (policy, change) -> (text, lesson id)
+    lessons: tuple[Lesson, ...]
+
+    # -- customer lines ----------------------------------------------------
+    def customer_pool(self, goal: str, segment: str, mood: str, cue: str) -> tuple[str, ...]:
+        """Every line the customer may say here (falls back to the nearest mood)."""
+        _check(mood, MOODS, "mood")
+        _check(cue, CUES, "cue")
+        if cue == "opening":
+            pool = _near(self.openings, (goal,), segment, mood)
+        else:
+            pool = _near(self.goal_reactions, (goal, cue), segment, mood, required=False, reach=1, borrow=False)
+            pool += _near(self.reactions, (cue,), segment, mood, required=not pool)
+        if not pool:
+            raise LookupError(f"no customer line for goal {goal!r}, segment {segment!r}, cue {cue!r}")
+        return pool
+
+    def customer_line(self, goal: str, segment: str, mood: str, cue: str, key: int,
+                      values: Mapping[str, str] | None = None, avoid: str = "") -> str:
+        """What a customer says: the opening (cue "opening") or the reaction to a response.
+
+        `avoid` is a line just shown (filled or not): another one is picked if the pool allows.
+        """
+        pool = self.customer_pool(goal, segment, mood, cue)
+        return self._pick(pool, key, f"c/{goal}/{segment}/{mood}/{cue}", values, avoid)
+
+    # -- response lines ----------------------------------------------------
+    def response_pool(self, kind: str, segment: str, goal: str) -> tuple[str, ...]:
+        """Every wording of a response kind for this customer."""
+        pool = self.goal_responses.get((kind, goal, segment), ()) + self.goal_responses.get((kind, goal, "any"), ())
+        own = self.responses.get((kind, segment))
+        if own is None:  # a segment the dialogue does not know: borrow the first one written
+            own = next((v for (k, _s), v in self.responses.items() if k == kind), ())
+        pool += own
+        if not pool:
+            raise LookupError(f"no wording for response kind {kind!r}")
+        return pool
+
+    def response_line(self, kind: str, segment: str, goal: str, key: int,
+                      values: Mapping[str, str] | None = None, avoid: str = "") -> str:
+        """The words the trainee sees (and says) for one response kind; `avoid` as above."""
+        pool = self.response_pool(kind, segment, goal)
+        return self._pick(pool, key, f"r/{kind}/{segment}/{goal}", values, avoid)
+
+    def _pick(self, pool: tuple[str, ...], key: int, slot: str, values: Mapping[str, str] | None,
+              avoid: str) -> str:
+        i = _index(key, slot, len(pool))
+        if avoid and len(pool) > 1 and avoid in (pool[i], self.fill(pool[i], values)):
+            i = (i + 1) % len(pool)
+        return self.fill(pool[i], values)
+
+    # -- feedback ------------------------------------------------------------
+    def feedback(self, kind: str, *, mood: str, segment: str, goal: str, cue: str,
+                 hot: bool | None = None) -> Feedback:
+        """Debrief feedback for choosing `kind` in this context.
+
+        `hot` is whether the customer was above their emotional hurdle (pass
+        `TurnView.hot`); if omitted, annoyed, angry and furious count as hot.
+        """
+        _check(mood, MOODS, "mood")
+        entry = self.feedbacks.get(kind)
+        if entry is None:
+            raise LookupError(f"no feedback for response kind {kind!r}")
+        heat = mood in HOT_MOODS if hot is None else hot
+        best: Variant | None = None
+        for v in entry.variants:
+            if v.matches(hot=heat, segment=segment, goal=goal, cue=cue, mood=mood):
+                if best is None or v.specificity > best.specificity:
+                    best = v
+        text, lesson = (best.text, best.lesson or entry.lesson) if best else (entry.text, entry.lesson)
+        return Feedback(self.fill(text), self.lesson(lesson).principle, lesson)
+
+    def lever_feedback(self, lever: str, change: str) -> Feedback:
+        """What pulling a policy lever teaches; `change` is on, off, up, down or a named value."""
+        change = change if (lever, change) in self.levers else _SYNONYMS.get(change, change)
+        if (lever, change) not in self.levers:
+            known = ", ".join(c for (k, c) in self.levers if k == lever) or "none"
+            raise LookupError(f"no note for policy {lever!r} change {change!r} (known: {known})")
+        text, lesson = self.levers[(lever, change)]
+        return Feedback(self.fill(text), self.lesson(lesson).principle, lesson)
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                return lesson
+        raise LookupError(f"no lesson {lesson_id!r}")
+
+    def fill(self, text: str, values: Mapping[str, str] | None = None) -> str:
+        """Replace {placeholders} with `values`, else with the defaults in the data."""
+        merged = {**self.placeholders, **(values or {})}
+        return _PLACEHOLDER.sub(lambda m: str(merged.get(m.group(1), m.group(0))), text)
+
+    # -- inventory -----------------------------------------------------------
+    def customer_lines(self) -> set[str]:
+        return {s for table in (self.openings, self.reactions, self.goal_reactions) for v in table.values() for s in v}
+
+    def response_lines(self) -> set[str]:
+        return {s for table in (self.responses, self.goal_responses) for v in table.values() for s in v}
+
+    def feedback_texts(self) -> dict[str, str]:
+        """Every distinct feedback text (response kinds and levers) with the lesson it names."""
+        out = {}
+        for fb in self.feedbacks.values():
+            out[fb.text] = fb.lesson
+            for v in fb.variants:
+                out[v.text] = v.lesson or fb.lesson
+        for text, lesson in self.levers.values():
+            out[text] = lesson
+        return out
+
+
+def line_key(contact_id: int, turn: int, play: int = 0) -> int:
+    """A selection key for one turn; bump `play` on a replay to hear different words."""
+    return (contact_id * 1_000_003 + turn * 7_919 + play * 104_729) & _MASK
+
+
+def _mix(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & _MASK  # splitmix64 finaliser
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def _index(key: int, slot: str, n: int) -> int:
+    return _mix((int(key) & _MASK) ^ (zlib.crc32(slot.encode("utf-8")) << 32)) % n
+
+
+def _check(value: str, known: tuple[str, ...], what: str) -> None:
+    if value not in known:
+        raise LookupError(f"unknown {what} {value!r} (expected one of {', '.join(known)})")
+
+
+def _near(table: Mapping[Any, tuple[str, ...]], head: tuple[str, ...], segment: str, mood: str,
+          required: bool = True, reach: int = len(MOODS), borrow: bool = True) -> tuple[str, ...]:
+    """Lines for the mood, else the nearest mood written (at most `reach` bands away).
+
+    With `borrow`, a segment with no lines here uses another segment's (scenarios may add segments).
+    """
+    segments = [segment]
+    if borrow:
+        segments += sorted({k[-2] for k in table if k[:-2] == head} - {segment})
+    i = MOODS.index(mood)
+    order = sorted((j for j in range(len(MOODS)) if abs(j - i) <= reach), key=lambda j: (abs(j - i), j))
+    for seg in segments:
+        for j in order:
+            lines = table.get(head + (seg, MOODS[j]))
+            if lines:
+                return lines
+    if required:
+        raise LookupError(f"no customer line for {'/'.join(head)} / {segment} / {mood}")
+    return ()
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, names: CatalogNames, lessons: tuple[Lesson, ...]) -> None:
+        self.names = names
+        self.lesson_ids = tuple(lesson.id for lesson in lessons)
+        self.problems: list[Problem] = []
+        self.owner: dict[str, str] = {}
+        self.placeholders: dict[str, str] = {}
+        self.openings: dict[Any, tuple[str, ...]] = {}
+        self.reactions: dict[Any, tuple[str, ...]] = {}
+        self.goal_reactions: dict[Any, tuple[str, ...]] = {}
+        self.responses: dict[Any, tuple[str, ...]] = {}
+        self.goal_responses: dict[Any, tuple[str, ...]] = {}
+        self.feedbacks: dict[str, KindFeedback] = {}
+        self.levers: dict[Any, tuple[str, str]] = {}
+
+    # -- helpers -------------------------------------------------------------
+    def known(self, r: Reader, name: str, options: Iterable[str], what: str) -> bool:
+        options = tuple(options)
+        r.seen.add(name)
+        if name not in options:
+            r.fail(name, f"is not a defined {what} (expected one of {', '.join(options)})")
+            return False
+        return True
+
+    def text(self, r: Reader, name: str, value: Any, limit: int) -> str:
+        if not isinstance(value, str) or not value.strip():
+            r.fail(name, f"expected a non-empty string, got {value!r}")
+            return ""
+        value = " ".join(value.split())
+        if len(value) > limit:
+            r.fail(name, f"expected at most {limit} characters to fit the panel, got {len(value)}: {value[:40]!r}...")
+        for ph in _PLACEHOLDER.findall(value):
+            if ph not in PLACEHOLDERS:
+                allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                r.fail(name, f"unknown placeholder {{{ph}}} (allowed: {allowed})")
+        if "{" in _PLACEHOLDER.sub("", value) or "}" in _PLACEHOLDER.sub("", value):
+            r.fail(name, f"expected braces only around a placeholder, got {value[:60]!r}")
+        return value
+
+    def lines(self, r: Reader, name: str) -> tuple[str, ...]:
+        r.seen.add(name)
+        raw = r.data.get(name)
+        if not isinstance(raw, list) or not raw:
+            r.fail(name, f"expected a non-empty list of lines, got {raw!r}")
+            return ()
+        out = []
+        for i, item in enumerate(raw):
+            line = self.text(r, f"{name}[{i}]", item, MAX_LINE_CHARS)
+            if line and line in out:
+                r.fail(f"{name}[{i}]", "repeats an earlier line in the same list")
+            elif line:
+                out.append(line)
+        return tuple(out)
+
+    def moods(self, r: Reader, into: dict[Any, tuple[str, ...]], head: tuple[str, ...]) -> None:
+        """A table of segment -> mood -> lines."""
+        for seg in r.data:
+            if not self.known(r, seg, self.names.segments, "segment"):
+                continue
+            sr = r.sub(seg)
+            for mood in sr.data:
+                if self.known(sr, mood, MOODS, "mood band"):
+                    into[head + (seg, mood)] = self.lines(sr, mood)
+
+    def lesson_id(self, r: Reader, name: str, default: str) -> str:
+        value = r.text(name, default)
+        if value and value not in self.lesson_ids:
+            r.fail(name, f"refers to a lesson that is not defined in lessons.toml, got {value!r}")
+        return value
+
+    def choices(self, r: Reader, name: str, options: tuple[str, ...], what: str) -> tuple[str, ...]:
+        values = r.texts(name, ())
+        for v in values:
+            if v not in options:
+                r.fail(name, f"is not a defined {what}: {v!r} (expected one of {', '.join(options)})")
+        return values
+
+    # -- sections ------------------------------------------------------------
+    def file(self, path: Path) -> None:
+        data = read_toml(path, self.problems)
+        top = Reader(str(path), data, "", self.problems)
+        for section in top.data:
+            if not self.known(top, section, SECTIONS, "section"):
+                continue
+            sec = top.sub(section)
+            for name in sec.data:
+                where = f"{section}.{name}"
+                if where in self.owner:
+                    sec.fail(name, f"is defined twice (also in {self.owner[where]})")
+                    sec.seen.add(name)
+                    continue
+                self.owner[where] = str(path)
+                getattr(self, f"_{section}")(sec, name)
+
+    def _placeholders(self, sec: Reader, name: str) -> None:
+        if self.known(sec, name, PLACEHOLDERS, "placeholder"):
+            self.placeholders[name] = self.text(sec, name, sec.data[name], 60)
+
+    def _openings(self, sec: Reader, goal: str) -> None:
+        if self.known(sec, goal, self.names.goals, "goal"):
+            self.moods(sec.sub(goal), self.openings, (goal,))
+
+    def _reactions(self, sec: Reader, cue: str) -> None:
+        if self.known(sec, cue, CUES[1:], "reaction cue (openings go under [openings])"):
+            self.moods(sec.sub(cue), self.reactions, (cue,))
+
+    def _goal_reactions(self, sec: Reader, goal: str) -> None:
+        if not self.known(sec, goal, self.names.goals, "goal"):
+            return
+        gr = sec.sub(goal)
+        for cue in gr.data:
+            if self.known(gr, cue, CUES[1:], "reaction cue"):
+                self.moods(gr.sub(cue), self.goal_reactions, (goal, cue))
+
+    def _responses(self, sec: Reader, kind: str) -> None:
+        if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
+            return
+        kr = sec.sub(kind)
+        for seg in kr.data:
+            if seg == "by_goal":
+                kr.seen.add(seg)
+                gt = kr.sub(seg)
+                for goal in gt.data:
+                    if self.known(gt, goal, self.names.goals, "goal"):
+                        gr = gt.sub(goal)
+                        for s in gr.data:
+                            if self.known(gr, s, self.names.segments + ("any",), "segment (or any)"):
+                                self.goal_responses[(kind, goal, s)] = self.lines(gr, s)
+            elif self.known(kr, seg, self.names.segments, "segment (or by_goal)"):
+                self.responses[(kind, seg)] = self.lines(kr, seg)
+
+    def _feedback(self, sec: Reader, kind: str) -> None:
+        if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
+            return
+        r = sec.sub(kind)
+        text = self.text(r, "text", r.raw("text"), MAX_FEEDBACK_CHARS)
+        lesson = self.lesson_id(r, "lesson", self.names.responses.get(kind, ""))
+        if not lesson:
+            r.fail("lesson", "is required: the response catalog names no lesson for this kind")
+        variants = []
+        raw = r.raw("variants", [])
+        if not isinstance(raw, list):
+            r.fail("variants", f"expected an array of tables ([[feedback.{kind}.variants]]), got {raw!r}")
+            raw = []
+        for i, item in enumerate(raw):
+            v = Reader(r.file, item, r.key(f"variants[{i}]"), self.problems)
+            heat = v.text("heat", "", choices=("",) + _HEATS)
+            variants.append(Variant(
+                text=self.text(v, "text", v.raw("text"), MAX_FEEDBACK_CHARS),
+                lesson=self.lesson_id(v, "lesson", ""),
+                heat=heat,
+                segments=self.choices(v, "segments", self.names.segments, "segment"),
+                goals=self.choices(v, "goals", self.names.goals, "goal"),
+                cues=self.choices(v, "cues", CUES, "cue"),
+                moods=self.choices(v, "moods", MOODS, "mood band"),
+            ))
+            if v.data and variants[-1].specificity[2] == 0:
+                v.fail("", "expected at least one condition (heat, segments, goals, cues or moods)")
+            v.done()
+        r.done()
+        self.feedbacks[kind] = KindFeedback(kind=kind, text=text, lesson=lesson, variants=tuple(variants))
+
+    def _levers(self, sec: Reader, lever: str) -> None:
+        if not self.known(sec, lever, POLICY_KEYS, "policy"):
+            return
+        lr = sec.sub(lever)
+        for change in lr.data:
+            if self.known(lr, change, LEVER_CHANGES, "change"):
+                cr = lr.sub(change)
+                text = self.text(cr, "text", cr.raw("text"), MAX_FEEDBACK_CHARS)
+                lesson = self.lesson_id(cr, "lesson", MISSING)
+                cr.done()
+                self.levers[(lever, change)] = (text, lesson)
+
+    def build(self, source: str, lessons: tuple[Lesson, ...]) -> Dialogue:
+        ro = MappingProxyType
+        for ph in PLACEHOLDERS:
+            if ph not in self.placeholders:
+                self.problems.append(Problem(source, f"placeholders.{ph}", "is required but missing (a default value)"))
+        if self.problems:
+            raise DialogueError(self.problems)
+        return Dialogue(source=source, placeholders=ro(self.placeholders), openings=ro(self.openings),
+                        reactions=ro(self.reactions), goal_reactions=ro(self.goal_reactions),
+                        responses=ro(self.responses), goal_responses=ro(self.goal_responses),
+                        feedbacks=ro(self.feedbacks), levers=ro(self.levers), lessons=lessons)
+
+
+
+@functools.lru_cache(maxsize=8)
+def _load(folder: str) -> Dialogue:
+    lessons = load_lessons()
+    loader = _Loader(catalog_names(), lessons)
+    files = sorted(Path(folder).glob("*.toml"))
+    if not files:
+        loader.problems.append(Problem(folder, "", "expected a folder of dialogue .toml files, found none"))
+    for path in files:
+        loader.file(path)
+    return loader.build(folder, lessons)
+
+
+def load_dialogue(folder: str | Path | None = None) -> Dialogue:
+    """Load and validate ``assets/dialogue/*.toml`` (cached); raises DialogueError."""
+    return _load(str(Path(folder) if folder else assets_dir() / "dialogue"))
+
+
+def customer_line(goal: str, segment: str, mood: str, cue: str, key: int, *,
+                  values: Mapping[str, str] | None = None, avoid: str = "") -> str:
+    """What the customer says (shipped dialogue); see `Dialogue.customer_line`."""
+    return load_dialogue().customer_line(goal, segment, mood, cue, key, values, avoid)
+
+
+def response_line(kind: str, segment: str, goal: str, key: int, *,
+                  values: Mapping[str, str] | None = None, avoid: str = "") -> str:
+    """The trainee's wording of a response (shipped dialogue); see `Dialogue.response_line`."""
+    return load_dialogue().response_line(kind, segment, goal, key, values, avoid)
+
+
+def feedback(kind: str, *, mood: str, segment: str, goal: str, cue: str, hot: bool | None = None) -> Feedback:
+    """Debrief feedback (shipped dialogue); see `Dialogue.feedback`."""
+    return load_dialogue().feedback(kind, mood=mood, segment=segment, goal=goal, cue=cue, hot=hot)
+
+
+def lever_feedback(lever: str, change: str) -> Feedback:
+    """What a policy change teaches (shipped dialogue); see `Dialogue.lever_feedback`."""
+    return load_dialogue().lever_feedback(lever, change)
+
+
+def lessons() -> tuple[Lesson, ...]:
+    """Every lesson the game teaches, in the order of ``assets/lessons.toml``."""
+    return load_lessons()
+
+
+__all__ = [
+    "CUES", "Dialogue", "DialogueError", "Feedback", "MAX_FEEDBACK_CHARS", "MAX_LINE_CHARS", "MOODS",
+    "PLACEHOLDERS", "customer_line", "feedback", "lessons", "lever_feedback", "line_key", "load_dialogue",
+    "response_line",
+]

@@ -1,0 +1,139 @@
+"""Policy changes as managers type them: ``key=value``, relative staffing, sweep ranges.
+
+* ``key=value`` - any policy key, values in TOML syntax (as ``servicefloor run --set``);
+* ``staffing+=2`` / ``staffing-=1`` - add to (subtract from) every interval;
+* ``staffing[0:4]+=2`` - intervals 0 to 3 only (Python slice of interval numbers);
+* ``staffing[09:00-11:00]+=2`` - the intervals starting from 09:00 up to before 11:00;
+* sweeps: ``key=LO..HI`` or ``key=LO..HI:STEP`` (numbers), ``key=a,b,c`` (a list of values).
+
+Every change goes through ``with_policies``, so bad keys and values are reported
+the same way as everywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..errors import Problem, ScenarioError
+from ..scenario import Scenario, parse_value, with_policies
+
+_RELATIVE = re.compile(r"^staffing(?:\[(?P<sel>[^\]]*)\])?(?P<op>[+-])=(?P<n>-?\d+)$")
+_RANGE = re.compile(r"^(?P<lo>-?[\d.]+)\.\.(?P<hi>-?[\d.]+)(?::(?P<step>[\d.]+))?$")
+_CLOCK = re.compile(r"^(\d\d):(\d\d)$")
+
+
+def _minutes(text: str, source: str) -> int:
+    m = _CLOCK.match(text.strip())
+    if not m:
+        raise ScenarioError([Problem(source, "staffing", f"expected a time as HH:MM, got {text.strip()!r}")])
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def interval_slice(scen: Scenario, sel: str, source: str = "--variant") -> range:
+    """Interval numbers picked by ``a:b`` (slice) or ``HH:MM-HH:MM`` (start times in the shift)."""
+    n = scen.intervals
+    if not sel:
+        return range(n)
+    if "-" in sel and ":" in sel.split("-")[0]:
+        first, _, last = sel.partition("-")
+        start = _minutes(scen.start_clock, source)
+        step = scen.interval_s / 60.0
+        lo, hi = (_minutes(first, source) - start) % 1440, (_minutes(last, source) - start) % 1440
+        return range(n)[int(-(-lo // step)):int(-(-hi // step))]
+    try:
+        parts = [int(p) if p.strip() else None for p in sel.split(":")]
+    except ValueError:
+        raise ScenarioError([Problem(source, "staffing", f"expected [a:b] or [HH:MM-HH:MM], got [{sel}]")]) from None
+    if len(parts) == 1:
+        idx = parts[0] if parts[0] is not None else 0
+        return range(n)[idx:idx + 1]
+    return range(n)[slice(*parts[:3])]
+
+
+def apply_changes(scen: Scenario, items: Sequence[str], source: str = "--variant") -> tuple[Scenario, dict[str, Any]]:
+    """The scenario with `items` applied in order, and the resulting policy overrides."""
+    overrides: dict[str, Any] = {}
+    staffing = list(scen.policies.staffing)
+    problems: list[Problem] = []
+    for item in items:
+        rel = _RELATIVE.match(item.replace(" ", ""))
+        if rel:
+            sign = 1 if rel.group("op") == "+" else -1
+            for i in interval_slice(scen, rel.group("sel") or "", source):
+                staffing[i] = max(0, staffing[i] + sign * int(rel.group("n")))
+            overrides["staffing"] = list(staffing)
+            continue
+        if "=" not in item:
+            problems.append(Problem(source, item, "expected key=value, or staffing+=N"))
+            continue
+        key, _, value = item.partition("=")
+        parsed = parse_value(value.strip())
+        overrides[key.strip()] = parsed
+        if key.strip() == "staffing":
+            if isinstance(parsed, int) and not isinstance(parsed, bool):
+                staffing = [parsed] * scen.intervals
+            elif isinstance(parsed, list):
+                staffing = list(parsed)
+    if problems:
+        raise ScenarioError(problems)
+    return with_policies(scen, overrides, source) if overrides else scen, overrides
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas that are not inside brackets."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [p.strip() for p in out if p.strip()]
+
+
+def _number(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {text!r}") from None
+
+
+def sweep_values(spec: str) -> list[Any]:
+    """The values of one sweep axis: ``LO..HI[:STEP]`` or ``a,b,c`` or a single value."""
+    m = _RANGE.match(spec.strip())
+    if m:
+        lo, hi = _number(m.group("lo")), _number(m.group("hi"))
+        step = _number(m.group("step") or "1")
+        if step <= 0 or hi < lo:
+            raise ValueError(f"expected LO..HI:STEP with LO <= HI and STEP > 0, got {spec!r}")
+        count = int((hi - lo) / step) + 1
+        if count > 1000:
+            raise ValueError(f"{spec!r} makes {count} values; at most 1000 per axis")
+        vals = [lo + k * step for k in range(count)]
+        whole = all(v == v.to_integral_value() for v in vals)
+        return [int(v) if whole else float(v) for v in vals]
+    return [parse_value(p) for p in _split_top(spec)]
+
+
+def parse_axes(items: Sequence[str], source: str = "sweep") -> dict[str, list[Any]]:
+    """``["key=spec", ...]`` to ``{key: [values]}`` in the order given."""
+    axes: dict[str, list[Any]] = {}
+    problems: list[Problem] = []
+    for item in items:
+        key, eq, spec = item.partition("=")
+        if not eq or not key.strip():
+            problems.append(Problem(source, item, "expected key=LO..HI[:STEP] or key=a,b,c"))
+            continue
+        try:
+            axes[key.strip()] = sweep_values(spec)
+        except ValueError as exc:
+            problems.append(Problem(source, key.strip(), str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return axes

@@ -1,0 +1,110 @@
+"""Compare policy variants with common random numbers and paired confidence intervals.
+
+Replication i runs every variant with seed ``base_seed + i``.  Arrivals and
+customers come from named random streams that no policy touches, so the
+variants face the same customers and the paired difference variant - base per
+replication has far less noise than two independent samples.  Each KPI gets a
+t interval for its mean per variant and for the mean paired difference; a
+difference is marked when its interval excludes zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..scenario import Scenario
+from .changes import apply_changes
+from .execute import LabError, OnResult, Task, run_tasks
+from .kpis import KPIS, Kpi
+from .progress import Progress
+from .stats import Interval, mean_interval, paired_interval
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    changes: tuple[str, ...]  # as typed: key=value, staffing+=2 ...
+    scenario: Scenario
+
+
+def make_variants(base: Scenario, specs: Sequence[Sequence[str]]) -> list[Variant]:
+    """``[["more_staff", "staffing+=2"], ...]`` to variants; the first is always the base."""
+    out = [Variant("base", (), base)]
+    for spec in specs:
+        if not spec:
+            raise LabError("--variant needs a name, then key=value changes")
+        name, changes = spec[0], tuple(spec[1:])
+        if "=" in name:
+            raise LabError(f"--variant: expected a name before the changes, got {name!r}")
+        if name in {v.name for v in out}:
+            raise LabError(f"--variant: the name {name!r} is used twice (\"base\" is the unchanged scenario)")
+        scen, _ = apply_changes(base, changes, f"--variant {name}")
+        out.append(Variant(name, changes, scen))
+    return out
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI of one variant: its mean, and its paired difference to the base."""
+
+    kpi: Kpi
+    variant: str
+    mean: Interval | None
+    diff: Interval | None  # None for the base itself
+
+    @property
+    def significant(self) -> bool:
+        return self.diff is not None and self.diff.excludes_zero
+
+    @property
+    def better(self) -> bool | None:
+        """Whether a significant difference is an improvement (None if not significant)."""
+        if not self.significant or self.diff is None:
+            return None
+        return (self.diff.mean > 0) == self.kpi.higher_is_better
+
+
+@dataclass
+class Comparison:
+    variants: list[Variant]
+    seeds: list[int]
+    runs: list[list[dict[str, Any] | None]]  # runs[v][i]: variant v, replication i
+    interrupted: bool
+    level: float = 0.95
+
+    @property
+    def complete(self) -> list[int]:
+        """Replications finished for every variant (the ones the statistics use)."""
+        return [i for i in range(len(self.seeds)) if all(r[i] is not None for r in self.runs)]
+
+    def values(self, v: int, name: str) -> list[float | None]:
+        """KPI `name` of variant `v`, one value per complete replication."""
+        runs = self.runs[v]
+        return [runs[i]["kpis"][name] for i in self.complete]  # type: ignore[index]
+
+    def rows(self) -> list[KpiRow]:
+        out = []
+        for k in KPIS:
+            base = self.values(0, k.name)
+            for v, var in enumerate(self.variants):
+                vals = self.values(v, k.name)
+                out.append(KpiRow(k, var.name, mean_interval(vals, self.level),
+                                  None if v == 0 else paired_interval(vals, base, self.level)))
+        return out
+
+
+def compare(variants: Sequence[Variant], replications: int, base_seed: int = 1, workers: int = 1,
+            scheduler: str | None = None, progress: Progress | None = None,
+            on_result: OnResult | None = None, level: float = 0.95) -> Comparison:
+    """Run every variant `replications` times with the same seeds and collect the KPIs."""
+    if replications < 1:
+        raise LabError(f"--replications must be at least 1, got {replications}")
+    seeds = [base_seed + i for i in range(replications)]
+    # replication-major order: if stopped early, finished replications are whole pairs
+    tasks = [Task(var.scenario, s, "kpis") for s in seeds for var in variants]
+    batch = run_tasks(tasks, workers, scheduler, progress, on_result)
+    nv = len(variants)
+    runs = [[batch.results[i * nv + v] for i in range(replications)] for v in range(nv)]
+    return Comparison(list(variants), seeds, runs, batch.interrupted, level)

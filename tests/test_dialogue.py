@@ -1,0 +1,409 @@
+"""The dialogue content linter, the loader's error messages and deterministic selection."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim.conversation as conv
+import sim.model as model
+from sim import load_scenario
+from sim.dialogue import (CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MOODS, PLACEHOLDERS, DialogueError,
+                          line_key, load_dialogue)
+from sim.errors import ScenarioError
+from sim.scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
+
+MIN_CUSTOMER_LINES = 400
+MIN_RESPONSE_LINES = 600
+MIN_WORDINGS = 6  # per response kind and segment, before goal-specific wordings
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@pytest.fixture(scope="module")
+def dlg():
+    return load_dialogue()
+
+
+@pytest.fixture(scope="module")
+def cat():
+    scen = load_scenario("calm_weekday")
+    return scen
+
+
+def _all_lines(d):
+    for table in (d.openings, d.reactions, d.goal_reactions, d.responses, d.goal_responses):
+        for key, lines in table.items():
+            for line in lines:
+                yield key, line
+
+
+# ---------------------------------------------------------------------------
+# The vocabulary matches the engine
+# ---------------------------------------------------------------------------
+
+
+def test_cues_are_exactly_those_the_engine_emits():
+    emitted = set(re.findall(r'return "([a-z_]+)"', inspect.getsource(conv._cue)))
+    src = inspect.getsource(model)
+    emitted |= set(re.findall(r'return "[a-z_]*", "([a-z_]+)"', src))
+    emitted |= set(re.findall(r'cue, outcome = "([a-z_]+)"', src))
+    emitted |= set(re.findall(r'"([a-z_]+)" if correct else "([a-z_]+)"', src)[0])
+    emitted |= set(re.findall(r'cue = [^"\n]*"([a-z_]+)"', inspect.getsource(conv.apply_response)))
+    emitted |= {"opening"}
+    assert emitted == set(CUES)
+
+
+def test_mood_bands_match_the_engine():
+    assert tuple(conv.band(f) for f in (0, 25, 45, 65, 90)) == MOODS
+
+
+# ---------------------------------------------------------------------------
+# Content linter
+# ---------------------------------------------------------------------------
+
+
+def test_every_key_references_a_defined_goal_segment_mood_cue_and_kind(dlg, cat):
+    goals, segs, kinds = set(cat.goals), set(cat.segments), set(cat.responses)
+    for goal, seg, mood in dlg.openings:
+        assert goal in goals and seg in segs and mood in MOODS, (goal, seg, mood)
+    for cue, seg, mood in dlg.reactions:
+        assert cue in CUES and cue != "opening" and seg in segs and mood in MOODS, (cue, seg, mood)
+    for goal, cue, seg, mood in dlg.goal_reactions:
+        assert goal in goals and cue in CUES and seg in segs and mood in MOODS
+    for kind, seg in dlg.responses:
+        assert kind in kinds and seg in segs, (kind, seg)
+    for kind, goal, seg in dlg.goal_responses:
+        assert kind in kinds and goal in goals and seg in segs | {"any"}, (kind, goal, seg)
+    for kind, fb in dlg.feedbacks.items():
+        assert kind in kinds
+        for v in fb.variants:
+            assert set(v.segments) <= segs and set(v.goals) <= goals
+            assert set(v.cues) <= set(CUES) and set(v.moods) <= set(MOODS)
+    for lever, _change in dlg.levers:
+        assert lever in POLICY_KEYS
+
+
+def test_placeholders_are_known_and_always_filled(dlg):
+    texts = [line for _k, line in _all_lines(dlg)] + list(dlg.feedback_texts())
+    for text in texts:
+        for name in PLACEHOLDER.findall(text):
+            assert name in PLACEHOLDERS, text
+        rest = PLACEHOLDER.sub("", text)
+        assert "{" not in rest and "}" not in rest, text
+        filled = dlg.fill(text)
+        assert "{" not in filled and "}" not in filled, text
+    assert set(dlg.placeholders) == set(PLACEHOLDERS)
+    assert dlg.fill("Hi, {agent} from {company}.", {"agent": "Ana"}) == f"Hi, Ana from {dlg.placeholders['company']}."
+
+
+def test_lines_fit_the_panel(dlg):
+    for key, line in _all_lines(dlg):
+        assert 0 < len(dlg.fill(line)) <= MAX_LINE_CHARS, (key, line)
+        assert line == line.strip() and "  " not in line, (key, line)
+    for text in dlg.feedback_texts():
+        assert len(text) <= MAX_FEEDBACK_CHARS, text
+
+
+def test_no_line_reads_like_a_menu_label(dlg):
+    for key, line in _all_lines(dlg):
+        assert not re.match(r"(option|choice)\s+[a-z0-9]\b", line, re.I), (key, line)
+        assert line[0].isupper() or line[0] in "\"'{.(", (key, line)
+
+
+def test_every_goal_segment_and_mood_has_an_opening(dlg, cat):
+    for goal in cat.goals:
+        for seg in cat.segments:
+            for mood in MOODS:
+                assert dlg.openings.get((goal, seg, mood)), f"no opening for {goal}/{seg}/{mood}"
+
+
+def test_every_cue_has_reactions_for_every_segment_and_mood(dlg, cat):
+    for cue in CUES[1:]:
+        for seg in cat.segments:
+            for mood in MOODS:
+                assert dlg.reactions.get((cue, seg, mood)), f"no reaction for {cue}/{seg}/{mood}"
+
+
+def test_every_response_kind_has_several_wordings_per_segment(dlg, cat):
+    for kind in cat.responses:
+        for seg in cat.segments:
+            lines = dlg.responses.get((kind, seg), ())
+            assert len(lines) >= MIN_WORDINGS, f"{kind}/{seg} has {len(lines)} wordings"
+
+
+def test_segments_get_their_own_wordings(dlg, cat):
+    for kind in cat.responses:
+        end_user = set(dlg.responses[(kind, "end_user")])
+        professional = set(dlg.responses[(kind, "professional")])
+        assert len(end_user & professional) <= len(end_user) // 2, kind
+
+
+def test_there_are_enough_distinct_lines(dlg):
+    assert len(dlg.customer_lines()) >= MIN_CUSTOMER_LINES
+    assert len(dlg.response_lines()) >= MIN_RESPONSE_LINES
+
+
+def test_every_response_kind_has_feedback_that_depends_on_context(dlg, cat):
+    for kind in cat.responses:
+        assert kind in dlg.feedbacks, f"no feedback for {kind}"
+
+        def fb(mood, seg, cue, hot=None, goal="billing_dispute"):
+            return dlg.feedback(kind, mood=mood, segment=seg, goal=goal, cue=cue, hot=hot).text
+
+        # for some outcome, the hurdle changes the text; and so does the segment
+        assert any(fb("angry", "end_user", c, True, g) != fb("calm", "end_user", c, False, g)
+                   for c in CUES for g in cat.goals), kind
+        assert any(fb(m, "end_user", c, h, g) != fb(m, other, c, h, g) for c in CUES for g in cat.goals
+                   for m, h in (("calm", False), ("angry", True)) for other in ("professional", "business")), kind
+        assert any(v.cues for v in dlg.feedbacks[kind].variants), f"{kind}: no outcome-specific feedback"
+        grid = {fb(m, s, c, h, g) for m in MOODS for s in cat.segments for c in CUES for h in (True, False)
+                for g in cat.goals}
+        assert len(grid) >= 4, f"{kind}: only {len(grid)} different feedback texts"
+
+
+def test_feedback_names_a_principle_and_a_lesson(dlg, cat):
+    ids = {lesson.id for lesson in dlg.lessons}
+    for kind in cat.responses:
+        for seg in cat.segments:
+            for cue in CUES:
+                for hot in (True, False):
+                    f = dlg.feedback(kind, mood="annoyed", segment=seg, goal="how_to", cue=cue, hot=hot)
+                    assert f.text and f.principle and f.lesson_id in ids
+
+
+def test_the_same_apology_lands_differently(dlg):
+    calm_pro = dlg.feedback("apologise", mood="calm", segment="professional", goal="how_to", cue="listening")
+    angry_user = dlg.feedback("apologise", mood="angry", segment="end_user", goal="billing_dispute",
+                              cue="felt_heard")
+    assert calm_pro.text != angry_user.text
+
+
+def test_every_policy_lever_has_a_note_for_each_way_it_can_move(dlg):
+    named = {"escalation": ESCALATION_PATHS, "hiring_profile": HIRING_PROFILES, "playbook": PLAYBOOKS}
+    for key in POLICY_KEYS:
+        changes = {c for lever, c in dlg.levers if lever == key}
+        expected = [set(named[key])] if key in named else [{"on", "off"}, {"up", "down"}]
+        assert any(e <= changes for e in expected), f"{key}: notes for {sorted(changes)}"
+    f = dlg.lever_feedback("sunset_rule", "off")
+    assert f.lesson_id == "sunset_rule" and f.principle
+    assert dlg.lever_feedback("staffing", "on") == dlg.lever_feedback("staffing", "up")
+    with pytest.raises(LookupError, match="known: on, off"):
+        dlg.lever_feedback("callbacks", "sideways")
+
+
+# ---------------------------------------------------------------------------
+# Deterministic, varied selection
+# ---------------------------------------------------------------------------
+
+
+def test_same_key_gives_the_same_line(dlg):
+    for key in range(50):
+        a = dlg.customer_line("faulty_product", "end_user", "angry", "opening", key)
+        assert a == dlg.customer_line("faulty_product", "end_user", "angry", "opening", key)
+        b = dlg.response_line("acknowledge", "business", "billing_dispute", key)
+        assert b == dlg.response_line("acknowledge", "business", "billing_dispute", key)
+
+
+def test_selection_survives_a_reload(dlg):
+    from sim import dialogue
+    before = [dlg.response_line("verify", "professional", "how_to", k) for k in range(30)]
+    dialogue._load.cache_clear()
+    fresh = load_dialogue()
+    assert fresh is not dlg
+    assert before == [fresh.response_line("verify", "professional", "how_to", k) for k in range(30)]
+
+
+def test_different_keys_reach_every_alternative(dlg):
+    pool = dlg.response_pool("acknowledge", "end_user", "billing_dispute")
+    seen = {dlg.response_line("acknowledge", "end_user", "billing_dispute", line_key(c, 0)) for c in range(300)}
+    assert seen == {dlg.fill(x) for x in pool}
+    pool = dlg.customer_pool("order_status", "business", "annoyed", "opening")
+    seen = {dlg.customer_line("order_status", "business", "annoyed", "opening", c * 31) for c in range(300)}
+    assert seen == {dlg.fill(x) for x in pool}
+
+
+def test_a_replayed_scenario_does_not_repeat_the_last_conversation(dlg):
+    script = ["stay_calm", "acknowledge", "refocus", "diagnose", "answer"]
+    cues = ["felt_heard", "felt_heard", "explains", "explains", "relieved"]
+
+    def conversation(contact_id, play=0):
+        lines = [dlg.customer_line("billing_dispute", "end_user", "angry", "opening", line_key(contact_id, 0, play))]
+        for turn, (kind, cue) in enumerate(zip(script, cues), start=1):
+            k = line_key(contact_id, turn, play)
+            lines.append(dlg.response_line(kind, "end_user", "billing_dispute", k))
+            lines.append(dlg.customer_line("billing_dispute", "end_user", "annoyed", cue, k))
+        return lines
+
+    for cid in range(100):
+        assert conversation(cid) != conversation(cid + 1)
+        assert conversation(cid) == conversation(cid)
+        assert conversation(cid, play=0) != conversation(cid, play=1)
+
+
+def test_a_line_just_shown_is_not_repeated(dlg):
+    for key in range(40):
+        first = dlg.customer_line("how_to", "end_user", "calm", "explains", key)
+        assert dlg.customer_line("how_to", "end_user", "calm", "explains", key + 1, avoid=first) != first
+        said = dlg.response_line("verify", "business", "how_to", key, {"agent": "Ana"})
+        assert dlg.response_line("verify", "business", "how_to", key + 7, {"agent": "Ana"}, avoid=said) != said
+
+
+def test_unknown_ids_fall_back_or_fail_clearly(dlg):
+    # a segment a scenario adds borrows another segment's lines
+    assert dlg.customer_line("how_to", "vip", "calm", "felt_heard", 1)
+    assert dlg.response_line("answer", "vip", "how_to", 1)
+    with pytest.raises(LookupError, match="mood"):
+        dlg.customer_line("how_to", "end_user", "livid", "opening", 1)
+    with pytest.raises(LookupError, match="cue"):
+        dlg.customer_line("how_to", "end_user", "calm", "sings", 1)
+    with pytest.raises(LookupError, match="response kind"):
+        dlg.response_line("juggle", "end_user", "how_to", 1)
+
+
+def test_module_level_api_uses_the_shipped_dialogue():
+    from sim import dialogue
+    assert dialogue.customer_line("how_to", "end_user", "calm", "opening", 5) == \
+        load_dialogue().customer_line("how_to", "end_user", "calm", "opening", 5)
+    assert dialogue.response_line("answer", "end_user", "how_to", 5)
+    f = dialogue.feedback("quick_answer", mood="calm", segment="end_user", goal="how_to",
+                          cue="relieved_but_misinformed")
+    assert f.lesson_id == "surface_service"
+    assert dialogue.lessons()
+
+
+# ---------------------------------------------------------------------------
+# Loader errors name the file, the key and what was expected
+# ---------------------------------------------------------------------------
+
+_GOOD = '[placeholders]\nagent = "Sam"\ncompany = "Kestrel"\namount = "it"\n'
+
+
+def _load_text(folder: Path, **files: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "settings.toml").write_text(_GOOD)
+    for name, text in files.items():
+        (folder / f"{name}.toml").write_text(text)
+    with pytest.raises(DialogueError) as info:
+        load_dialogue(folder)
+    return info.value.problems
+
+
+def _find(problems, key):
+    hits = [p for p in problems if p.key == key]
+    assert hits, f"no problem at {key}: {[str(p) for p in problems]}"
+    return hits[0]
+
+
+def test_error_for_an_unknown_goal(tmp_path):
+    p = _find(_load_text(tmp_path, a='[openings.refund_me.end_user]\ncalm = ["Hi."]\n'), "openings.refund_me")
+    assert p.file.endswith("a.toml") and "not a defined goal" in p.message and "billing_dispute" in p.message
+
+
+def test_error_for_an_unknown_mood_and_segment(tmp_path):
+    problems = _load_text(tmp_path, a='[reactions.felt_heard.end_user]\nlivid = ["Hm."]\n'
+                                      '[reactions.irritated.robot]\ncalm = ["Beep."]\n')
+    assert "mood band" in _find(problems, "reactions.felt_heard.end_user.livid").message
+    assert "segment" in _find(problems, "reactions.irritated.robot").message
+
+
+def test_error_for_an_unknown_cue_kind_and_section(tmp_path):
+    problems = _load_text(tmp_path, a='[reactions.sings.end_user]\ncalm = ["La."]\n'
+                                      '[responses.juggle]\nend_user = ["Hup."]\n[chatter.x]\ny = 1\n')
+    assert "reaction cue" in _find(problems, "reactions.sings").message
+    assert "response kind" in _find(problems, "responses.juggle").message
+    assert "section" in _find(problems, "chatter").message
+
+
+def test_error_for_a_line_that_is_too_long_or_has_a_bad_placeholder(tmp_path):
+    long = "word " * 60
+    problems = _load_text(tmp_path, a=f'[responses.answer]\nend_user = ["{long}", "Hi {{name}}.", "Oops }}."]\n')
+    assert f"at most {MAX_LINE_CHARS}" in _find(problems, "responses.answer.end_user[0]").message
+    assert "unknown placeholder {name}" in _find(problems, "responses.answer.end_user[1]").message
+    assert "braces" in _find(problems, "responses.answer.end_user[2]").message
+
+
+def test_error_for_wrong_types(tmp_path):
+    problems = _load_text(tmp_path, a='[openings.how_to.end_user]\ncalm = "Hi."\nangry = []\n'
+                                      '[feedback.answer]\ntext = 3\n')
+    assert "non-empty list" in _find(problems, "openings.how_to.end_user.calm").message
+    assert "non-empty list" in _find(problems, "openings.how_to.end_user.angry").message
+    assert "non-empty string" in _find(problems, "feedback.answer.text").message
+
+
+def test_error_for_a_bad_feedback_variant_and_lesson(tmp_path):
+    problems = _load_text(tmp_path, a='[feedback.answer]\ntext = "Ok."\nlesson = "nope"\n'
+                                      '[[feedback.answer.variants]]\nheat = "warm"\ntext = "x."\n'
+                                      '[[feedback.answer.variants]]\ntext = "y."\ncolour = "red"\n')
+    assert "lesson" in _find(problems, "feedback.answer.lesson").message
+    assert "hot, cool" in _find(problems, "feedback.answer.variants[0].heat").message
+    assert "unknown key" in _find(problems, "feedback.answer.variants[1].colour").message
+    assert "at least one condition" in _find(problems, "feedback.answer.variants[1]").message
+
+
+def test_error_for_a_duplicate_definition_names_both_files(tmp_path):
+    body = '[responses.answer]\nend_user = ["Here it is."]\n'
+    p = _find(_load_text(tmp_path, a=body, b=body), "responses.answer")
+    assert p.file.endswith("b.toml") and "a.toml" in p.message
+
+
+def test_error_for_invalid_toml_and_missing_defaults(tmp_path):
+    (tmp_path / "settings.toml").write_text('[placeholders]\nagent = "Sam"\n')
+    (tmp_path / "a.toml").write_text("[openings\n")
+    with pytest.raises(DialogueError) as info:
+        load_dialogue(tmp_path)
+    messages = [str(p) for p in info.value.problems]
+    assert any("a.toml" in m and "not valid TOML" in m for m in messages)
+    assert any("placeholders.company" in m and "required" in m for m in messages)
+
+
+def test_error_for_an_empty_folder(tmp_path):
+    with pytest.raises(DialogueError, match="found none"):
+        load_dialogue(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# The loader never crashes on junk: only the project's error type
+# ---------------------------------------------------------------------------
+
+_names = st.sampled_from(list(CUES) + list(MOODS) + ["end_user", "professional", "how_to", "answer",
+                                                      "variants", "by_goal", "any", "text", "lesson", "heat",
+                                                      "segments", "on", "sunset_rule", "x", "agent"])
+_scalars = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.floats(allow_nan=False),
+                     st.just("{agent}"), st.just("{"))
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                          st.dictionaries(_names, inner, max_size=4)),
+                       max_leaves=12)
+_docs = st.dictionaries(st.sampled_from(["placeholders", "openings", "reactions", "goal_reactions",
+                                         "responses", "feedback", "levers", "junk"]),
+                        st.dictionaries(_names, _values, max_size=3), max_size=4)
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 32 or c in '"\\\x7f' else c for c in value) + '"'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return "{" + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + "}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_docs, junk=st.text(max_size=40))
+def test_loader_raises_only_the_project_error_on_random_input(doc, junk):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "a.toml").write_text("\n".join(f"{k} = {_toml(v)}" for k, v in doc.items()), encoding="utf-8")
+        (folder / "b.toml").write_text(junk, encoding="utf-8")
+        try:
+            load_dialogue(folder)
+        except ScenarioError:
+            pass

@@ -1,0 +1,325 @@
+"""The game driven headless with synthetic clicks and key presses, checked against headless `sim`.
+
+Each test plays through the real event queue and the real widgets (SDL dummy
+video and audio drivers), then compares what the debrief shows with a headless
+replay of the result file the game wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pygame
+import pytest
+
+from game import figures, floor_view
+from game.app import App
+from game.debrief import DebriefScene
+from game.driver import Driver
+from game.floor import FloorScene
+from game.picker import PickerScene
+from game.storage import Settings, Storage
+from game.title import TitleScene
+from game.trace import TraceScene
+from game.ui import Action
+from sim import debrief, list_scenarios, read_result, replay
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SERVICEFLOOR_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _driver(home, **settings) -> Driver:
+    Storage(home).save_settings(Settings(**settings)) if settings else None
+    d = Driver(App(size=(1280, 720), storage=Storage(home)))
+    d.step(2)
+    return d
+
+
+def _start(d: Driver, scenario: str = "calm_weekday") -> FloorScene:
+    assert isinstance(d.scene, TitleScene)
+    d.click(Action("play"))
+    picker = d.scene
+    assert isinstance(picker, PickerScene)
+    index = [stem for stem, _, _ in picker.items].index(scenario)
+    d.click(Action("select", index))
+    d.click(Action("start"))
+    assert isinstance(d.scene, FloorScene)
+    return d.scene
+
+
+def _take_agent_by_click(d: Driver, floor: FloorScene, n: int = 3) -> int:
+    d.key(pygame.K_SPACE)  # start the clock: the team comes on shift
+    d.until(lambda: len(floor.session.snap.agents) > n, frames=50)
+    team = floor.layout()["team"]
+    agents = floor.session.snap.agents
+    rect = floor_view.agent_tiles(team, len(agents), d.app.ctx.ui.fonts)[n]
+    d.click_at(rect.center)
+    return agents[n].id
+
+
+def _answer(d: Driver, floor: FloorScene, count: int) -> list[str]:
+    """Answer `count` turns, alternating number keys and clicks on the response buttons."""
+    chosen = []
+    for i in range(count):
+        assert d.until(lambda: floor.spotlight.view is not None and bool(floor.spotlight.options), frames=4000,
+                       dt=0.05), "no call reached the trainee"
+        opts = floor.spotlight.options
+        assert 3 <= len(opts) <= 5
+        if i % 2 == 0:
+            pick = i % len(opts)
+            d.key(pygame.K_1 + pick)
+            chosen.append(opts[pick])
+        else:
+            kind = opts[-1]
+            d.click(Action("answer", kind))
+            chosen.append(kind)
+    return chosen
+
+
+def test_play_a_shift_and_the_debrief_matches_a_headless_replay(home):
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d)
+    agent = _take_agent_by_click(d, floor)
+    assert floor.session.trainee_agent == agent
+    d.click(Action("speed", 16))
+    assert not floor.paused and floor.speed == 16
+    chosen = _answer(d, floor, 10)
+    d.click(Action("tab", "policies"))
+    d.click(Action("lever", ("callbacks", 0)))
+    assert floor.session.snap.policies.callbacks is True
+    d.key(pygame.K_ESCAPE)
+    d.click(Action("end_shift"))
+    deb = d.scene
+    assert isinstance(deb, DebriefScene)
+
+    # the result file replays headless to exactly what the debrief shows
+    doc = read_result(deb.path)
+    again = replay(doc)
+    assert again.scores == deb.result.scores
+    assert deb.shown_figures() == figures.figures(again.scores)
+    assert figures.headline(deb.result.scores) == figures.headline(again.scores)
+    assert [d_["kind"] for d_ in doc["decisions"]][:len(chosen)] == chosen
+    assert {"type": "policy", "key": "callbacks", "value": True} in [
+        {k: c[k] for k in ("type", "key", "value")} for c in doc["commands"] if c["type"] == "policy"]
+    assert any(c["type"] == "take_calls" and c["agent_id"] == agent for c in doc["commands"])
+
+    # the review shows the trainee's own choices, contact by contact
+    d.click(Action("tab", "calls"))
+    by_contact: dict[int, list[str]] = {}
+    for dec in doc["decisions"]:
+        by_contact.setdefault(dec["contact_id"], []).append(dec["kind"])
+    assert [c.contact_id for c in deb.convs] == list(by_contact)
+    for conv in deb.convs:
+        assert [s.kind for s in conv.steps if s.by_trainee] == by_contact[conv.contact_id]
+    assert [c.contact_id for c in debrief.trainee_conversations(again)] == list(by_contact)
+
+    # lost customers: the churn count is the score's, and a click opens the causal trace
+    d.click(Action("tab", "lost"))
+    churned = sum(1 for x in deb.lost if "churned" in x.reasons)
+    assert churned == again.scores["loyalty"]["churned"]
+    first = deb.lost[0]
+    d.click(Action("trace", first.customer_id))
+    assert isinstance(d.scene, TraceScene)
+    expected = debrief.trace(again, first.customer_id)
+    assert d.scene.trace.lost_value == expected.lost_value and d.scene.trace.reasons == expected.reasons
+    d.click(Action("back"))
+    d.click(Action("tab", "calls"))
+    d.click(Action("replay", deb.convs[0].contact_id))
+    d.key(pygame.K_RIGHT)
+    assert len(d.scene.lines()) >= 3
+    d.click(Action("back"))
+    d.click(Action("back"))
+    assert isinstance(d.scene, TitleScene)
+    assert not Storage(home).autosave_path.exists()
+    d.app.close()
+
+
+def test_quit_mid_shift_then_resume_reproduces_the_same_shift(home):
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d, "monday_outage")
+    _take_agent_by_click(d, floor, 1)
+    d.click(Action("speed", 16))
+    _answer(d, floor, 4)
+    d.click(Action("tab", "policies"))
+    d.click(Action("lever", ("staffing", 1)))
+    saved_time = floor.session.now
+    saved_commands = list(floor.session.centre.commands)
+    d.app.close()  # like closing the window: the shift is saved
+    assert Storage(home).autosave_path.exists()
+
+    d2 = _driver(home)
+    d2.click(Action("resume"))
+    floor2 = d2.scene
+    assert isinstance(floor2, FloorScene) and floor2.paused
+    assert floor2.session.now == pytest.approx(saved_time)
+    assert floor2.session.centre.commands == saved_commands
+    d2.key(pygame.K_ESCAPE)
+    d2.click(Action("end_shift"))
+    deb = d2.scene
+    assert replay(read_result(deb.path)).scores == deb.result.scores
+    d2.app.close()
+
+
+def test_a_corrupt_save_gives_a_message_and_a_fresh_start_and_is_kept(home):
+    bad = b'{"format": "servicefloor-autosave/1", "seed": '
+    (home / "autosave.json").write_bytes(bad)
+    d = _driver(home)
+    storage = d.app.ctx.storage
+    assert any("saved shift" in m for m in storage.messages)
+    assert d.app.ctx.ui.find(Action("resume")) is None
+    kept = list(home.glob("autosave.bad-*.json"))
+    assert len(kept) == 1 and kept[0].read_bytes() == bad
+    floor = _start(d)
+    d.key(pygame.K_SPACE)
+    d.step(20, dt=0.05)
+    d.app.close()
+    assert json.loads((home / "autosave.json").read_text())["format"] == "servicefloor-autosave/1"
+    assert kept[0].read_bytes() == bad  # the bad file is never overwritten
+    assert floor.session.now > 0
+
+
+def test_a_save_that_does_not_replay_is_set_aside_with_a_message(home):
+    d = _driver(home)
+    _start(d)
+    d.key(pygame.K_SPACE)
+    d.step(10, dt=0.05)
+    d.app.close()
+    doc = json.loads((home / "autosave.json").read_text())
+    doc["contacts_done"] += 5
+    (home / "autosave.json").write_text(json.dumps(doc))
+    d2 = _driver(home)
+    d2.click(Action("resume"))
+    assert isinstance(d2.scene, TitleScene)
+    assert any("does not replay" in m for m in d2.app.ctx.storage.messages)
+    assert list(home.glob("autosave.bad-*.json")) and not (home / "autosave.json").exists()
+
+
+def test_corrupt_settings_fall_back_to_defaults(home):
+    (home / "settings.json").write_text("not json")
+    d = _driver(home)
+    assert d.app.ctx.settings == Settings()
+    assert list(home.glob("settings.bad-*.json"))
+    assert any("settings" in m for m in d.app.ctx.storage.messages)
+
+
+def _widgets_fit(d: Driver) -> None:
+    w, h = d.app.screen.get_size()
+    rects = [el.rect for el in d.app.ctx.ui.actions if el.alive() and el.visible]
+    assert rects
+    for r in rects:
+        assert 0 <= r.left and r.right <= w and 0 <= r.top and r.bottom <= h, (r, (w, h))
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.colliderect(b), (a, b)
+
+
+@pytest.mark.parametrize("size", [(960, 540), (1920, 1080), (1440, 900)])
+def test_resizing_lays_every_screen_out_inside_the_window(home, size):
+    d = _driver(home, slow_on_call=False)
+    d.resize(size)
+    _widgets_fit(d)
+    floor = _start(d)
+    _take_agent_by_click(d, floor, 0)
+    d.click(Action("speed", 16))
+    d.until(lambda: floor.spotlight.view is not None, frames=2000, dt=0.05)
+    _widgets_fit(d)
+    d.resize((700, 400))  # below the minimum: clamped
+    assert d.app.screen.get_size() == (960, 540)
+    _widgets_fit(d)
+    assert d.app.ctx.ui.fonts.px(12) >= 12
+    d.click(Action("tab", "policies"))
+    _widgets_fit(d)
+    d.key(pygame.K_ESCAPE)
+    _widgets_fit(d)
+    d.click(Action("end_shift"))
+    for tab in ("scores", "calls", "lost"):
+        d.click(Action("tab", tab))
+        _widgets_fit(d)
+    d.key(pygame.K_F11)  # fullscreen and back never crash
+    d.key(pygame.K_F11)
+    assert isinstance(d.scene, DebriefScene)
+
+
+def test_no_sound_device_is_needed(home, monkeypatch):
+    monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
+    d = _driver(home)
+    assert pygame.mixer.get_init() is None
+    d.click(Action("quit_game"))
+    assert d.app.stack.quit
+
+
+def test_main_opens_the_title_and_returns_zero(home, monkeypatch):
+    import game.app as app_module
+
+    original = app_module.App.run
+
+    def run_then_quit(self):
+        pygame.event.post(pygame.event.Event(pygame.QUIT))
+        original(self)
+
+    monkeypatch.setattr(app_module.App, "run", run_then_quit)
+    assert app_module.main("monday_outage") == 0
+    assert Settings.from_json(json.loads((home / "settings.json").read_text())).last_scenario == "monday_outage"
+    pygame.display.init()
+
+
+def test_drawing_changes_nothing(home):
+    d = _driver(home)
+    floor = _start(d)
+    d.key(pygame.K_SPACE)
+    d.step(30, dt=0.05)
+    d.key(pygame.K_SPACE)
+    before = (floor.session.now, len(floor.session.centre.commands), len(floor.session.centre.log), floor.speed)
+    for _ in range(5):
+        d.app.draw()
+    assert (floor.session.now, len(floor.session.centre.commands), len(floor.session.centre.log),
+            floor.speed) == before
+    assert os.environ["SERVICEFLOOR_HOME"] == str(home)
+
+
+@pytest.mark.parametrize("scenario", [p.stem for p in list_scenarios()])
+def test_every_shipped_scenario_plays_to_a_debrief_with_every_tab(home, scenario):
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d, scenario)
+    d.key(pygame.K_SPACE)
+    d.key(pygame.K_t)
+    d.click(Action("speed", 16))
+    d.step(60, dt=0.05)
+    d.key(pygame.K_e)  # the menu...
+    d.click(Action("end_shift"))  # ...and fast-forward to the end
+    deb = d.scene
+    assert isinstance(deb, DebriefScene) and floor.session.centre.finished
+    for tab in ("charts", "calls", "lost", "scores"):
+        d.click(Action("tab", tab))
+        d.step(2)
+    assert deb.chart is not None and deb.chart.get_size() == deb.content().size
+    if deb.lost:
+        d.click(Action("tab", "lost"))
+        d.click(Action("trace", deb.lost[0].customer_id))
+        assert isinstance(d.scene, TraceScene)
+
+
+def test_alone_on_the_floor_you_take_the_calls_and_the_clock_waits_for_you(home):
+    from sim import load_scenario
+    solo = [p.stem for p in list_scenarios()
+            if (s := load_scenario(p)).mode == "full" and max(s.policies.staffing) <= 1]
+    if not solo:
+        pytest.skip("no shipped scenario puts the trainee alone on the floor")
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d, solo[0])
+    d.key(pygame.K_SPACE)
+    assert floor.session.trainee_agent == 0
+    d.click(Action("speed", 16))
+    assert d.until(lambda: floor.spotlight.view is not None, frames=3000, dt=0.05)
+    t = floor.session.now
+    d.step(30, dt=0.05)
+    assert floor.session.now == t  # the clock waits for the choice
+    d.key(pygame.K_1)
+    d.step(30, dt=0.05)
+    assert floor.session.now > t
