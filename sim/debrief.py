@@ -20,7 +20,7 @@ from .records import TurnRecord
 from .responders import TurnView, carp
 from .runner import Result
 from .scenario import Scenario
-from .scores import columns_of, final_per_customer, speed
+from .scores import churn_rule, columns_of, final_per_customer, speed
 
 GOOD_CUES = frozenset({"felt_heard", "explains", "appreciates_precision", "relieved"})
 BAD_CUES = frozenset({"outraged", "irritated", "confused", "feels_talked_down_to", "not_ready", "feels_bought_off",
@@ -225,7 +225,7 @@ def trainee_conversations(result: Result) -> list[Conversation]:
 
 def _churned(rec: Mapping[str, Any]) -> bool:
     ret, draw = rec.get("retention_probability"), rec.get("loyalty_draw")
-    return ret is not None and draw is not None and draw > ret  # the rule of sim.scores.loyalty
+    return ret is not None and draw is not None and bool(churn_rule(np.float64(ret), np.float64(draw)))
 
 
 def _by_customer(result: Result) -> dict[int, list[dict[str, Any]]]:

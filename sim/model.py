@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generator
 
 import simpy
@@ -267,12 +267,22 @@ class Centre:
         elif isinstance(command, TakeCalls):
             if command.agent_id is not None and not 0 <= command.agent_id < len(self.agents):
                 raise ValueError(f"no agent {command.agent_id}")
+            old = self.trainee_agent
             self.trainee_agent = command.agent_id
             if command.agent_id is not None:
                 self._set_on_shift(self.agents[command.agent_id], True)
+            if old is not None and old != command.agent_id:
+                self._hand_back(old)
         else:  # pragma: no cover - typing guard
             raise TypeError(f"unknown command {command!r}")
         self.commands.append((self.env.now, command))
+
+    def _hand_back(self, agent_id: int) -> None:
+        """The trainee left this agent: turns they had not answered go to the playbook."""
+        for cid, (view, ev) in list(self.pending.items()):
+            if view.agent_id == agent_id:
+                del self.pending[cid]
+                ev.succeed(self._responder_for(self.agents[agent_id]).decide(view))
 
     def answer_at(self, t: float, contact_id: int, kind: str) -> None:
         """Deliver an Answer at simulated time t (used by timed replays)."""
@@ -291,12 +301,15 @@ class Centre:
         ev.callbacks.append(lambda _e: fn())
         self.env.schedule(ev, simpy.events.URGENT, max(0.0, t - self.env.now))
 
-    def finish(self) -> None:
-        """Run the shift to its end; the trainee's unanswered turns go to the playbook."""
-        self.trainee_agent = None
-        for cid, (view, ev) in list(self.pending.items()):
-            del self.pending[cid]
-            ev.succeed(self.playbook.decide(view))
+    def finish(self, hand_back: bool = True) -> None:
+        """Run the shift to its end.
+
+        With `hand_back` the trainee leaves now: a logged TakeCalls(None), so their
+        unanswered turns go to the playbook here and in any replay.  A replay passes
+        False: the hand-back is already in the log it replays.
+        """
+        if hand_back and self.trainee_agent is not None:
+            self.apply(TakeCalls(None))
         self.env.run()
         self._close_day()
         self._close_floor()
@@ -309,7 +322,9 @@ class Centre:
     # Policies and shifts
     # ------------------------------------------------------------------
     def _set_policy(self, key: str, value: Any) -> None:
-        new = with_policies(self.scenario, {key: value}, source="policy change")
+        # built on the policies in force now, so one change never undoes another
+        current = replace(self.scenario, policies=self.policies)
+        new = with_policies(current, {key: value}, source="policy change")
         self.policies = new.policies
         if key == "playbook":
             self.playbook = Playbook(self.policies.playbook)
@@ -705,7 +720,7 @@ class Centre:
             u >= 0.2, f, talk.trust, f >= talk.hurdle, conv.band(f), u, talk.acknowledged, talk.apologised,
             cust.need if u >= 0.5 else None, self._authority(c),
             (cust.history + c.attempt + (c.reason == "repeat")) if self.policies.show_history else 0,
-            c.reason, c.transfers, talk.last_cue, used, self._options,
+            c.reason, c.transfers, talk.last_cue, used, self._options, cust.note,
         )
 
     def _converse(self, c: Contact, agent: Agent) -> Generator[Any, Any, str]:
@@ -745,10 +760,16 @@ class Centre:
                         yield env.timeout(pending_s)
                         pending_s = 0.0
                         view = self._view(c, agent, talk, env.now, tuple(used))
-                    ev = env.event()
-                    self.pending[c.contact_id] = (view, ev)
-                    choice = yield ev
-                    t = env.now
+                        t = env.now
+                        # the trainee may have handed the agent back while the last line was spoken
+                        now_responder = self._responder_for(agent)
+                        if now_responder is not responder:
+                            choice = now_responder.decide(view)
+                    if choice is None:
+                        ev = env.event()
+                        self.pending[c.contact_id] = (view, ev)
+                        choice = yield ev
+                        t = env.now
             kind = scen.responses.get(choice) if isinstance(choice, str) else None
             if kind is None:
                 raise ValueError(f"responder chose unknown response {choice!r} "

@@ -50,6 +50,7 @@ class TurnView:
     last_cue: str
     used: tuple[str, ...]  # response ids used so far in this contact
     options: tuple[str, ...]  # every response id the agent may choose
+    note: str = ""  # what the scenario tells the trainee about a scripted customer
 
 
 class Responder(Protocol):
@@ -176,9 +177,11 @@ class ScriptedResponder:
     def decide(self, view: TurnView) -> str | None:
         d = self._by_key.get((view.contact_id, view.turn))
         if d is None:
-            if self.fallback is None:
-                raise LookupError(f"no recorded decision for contact {view.contact_id} turn {view.turn}")
-            return self.fallback.decide(view)
+            if self.fallback is not None:
+                return self.fallback.decide(view)
+            if self.timed:
+                return None  # as the trainee did: someone else (a hand-back) answers it later
+            raise LookupError(f"no recorded decision for contact {view.contact_id} turn {view.turn}")
         self.unused.discard((view.contact_id, view.turn))
         if self.timed and d.time is not None and self._centre is not None and d.time > view.time:
             self._centre.answer_at(d.time, d.contact_id, d.kind)

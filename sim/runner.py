@@ -133,7 +133,7 @@ def replay(doc: dict[str, Any], scenario: Scenario | None = None) -> Result:
             centre.apply(cmd)
         else:
             centre.schedule(t, cmd)
-    centre.finish()
+    centre.finish(hand_back=False)
     return result_of(centre)
 
 

@@ -117,6 +117,16 @@ def accuracy(cols: Columns) -> dict[str, Any]:
     }
 
 
+def churn_rule(retention: np.ndarray, loyalty_draw: np.ndarray) -> np.ndarray:
+    """Who leaves: a customer whose uniform loyalty draw exceeds their retention probability."""
+    return loyalty_draw > retention
+
+
+def churned(cols: Columns) -> np.ndarray:
+    """Per record: would this customer leave if this were their last contact."""
+    return churn_rule(cols["retention_probability"], cols["loyalty_draw"])
+
+
 def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
     last = final_per_customer(cols)
     ret = cols["retention_probability"][last]
@@ -124,7 +134,7 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
     draw = cols["loyalty_draw"][last]
     ok = ~np.isnan(ret)
     ret, ltv, draw = ret[ok], np.nan_to_num(ltv[ok]), draw[ok]
-    churned = draw > ret
+    churned = churn_rule(ret, draw)
     # of those who leave, only a few say so: the rest leave silently
     loudness = np.where(churned, (draw - ret) / np.maximum(1e-9, 1.0 - ret), 1.0)
     complained = churned & (loudness < scen.scoring.complaint_rate)
