@@ -72,6 +72,19 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+def _clean(o: Any) -> Any:
+    """Scores as strict JSON: NaN and infinities become null."""
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if hasattr(o, "item"):
+        o = o.item()
+    if isinstance(o, float) and (o != o or o in (float("inf"), float("-inf"))):
+        return None
+    return o
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     scen = load_scenario(args.scenario)
     overrides = parse_overrides(args.set or [])
@@ -86,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         save_result(result, args.result)
     if args.json:
         doc = {"scenario": scen.id, "digest": scen.digest, "seed": args.seed, "scores": result.scores}
-        print(json.dumps(doc, indent=2, default=_json_default))
+        print(json.dumps(_clean(doc), indent=2, allow_nan=False))
     else:
         print(format_scores(result.scores, f"{scen.name} - seed {args.seed}"))
     return 0
@@ -111,6 +124,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     doc = read_result(args.result)
     result = replay(doc, load_scenario(args.scenario) if args.scenario else None)
+    if doc["scenario"].get("digest") not in (None, result.scenario.digest):
+        print("note: the scenario file changed since this result was saved", file=sys.stderr)
     same = json.dumps(result.scores, sort_keys=True, default=_json_default) == json.dumps(
         doc.get("scores"), sort_keys=True, default=_json_default)
     print(format_scores(result.scores, f"replay of {args.result}"))

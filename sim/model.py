@@ -154,6 +154,7 @@ class Contact:
     end_time: float | None = None
     peak_f: float = 0.0
     hung_up: bool = False
+    wait_no: int = 0  # which wait a hang-up timer belongs to
     tier2: bool = False  # transferred to the team with TIER2_AUTHORITY times the budget
     attempt: int = 0
     extra_retention: float = 0.0
@@ -429,6 +430,10 @@ class Centre:
                         if self.pure:
                             self._live_count -= 1
                             self._pure_record(c, None, self.env.now, "unanswered")
+                        elif c.talk is not None:
+                            # passed on, then nobody picked it up: the record ends with its last agent
+                            c.resolved = c.goal_met = False
+                            self._record(c)
                         else:
                             self._record_unserved(c, "unanswered")
                         if c.ev is not None and not c.ev.triggered:
@@ -674,7 +679,9 @@ class Centre:
             else:
                 self._enqueue(c, front=c.transfers > 0)
                 if realtime and not c.callback and not c.transfers:
-                    env.timeout(self._patience(c)).callbacks.append(lambda _e, c=c: self._abandon(c))
+                    c.wait_no += 1
+                    env.timeout(self._patience(c)).callbacks.append(
+                        lambda _e, c=c, n=c.wait_no: self._abandon(c, n))
             agent = yield c.ev
             if agent is None:
                 return  # abandoned or never answered: already recorded
@@ -684,9 +691,9 @@ class Centre:
         if not c.open_case:
             self._record(c)
 
-    def _abandon(self, c: Contact) -> None:
-        if not c.waiting:
-            return
+    def _abandon(self, c: Contact, wait_no: int) -> None:
+        if not c.waiting or wait_no != c.wait_no or c.transfers:
+            return  # answered, or a timer left over from an earlier wait
         c.waiting = False
         self.qlen[c.channel] -= 1
         self._record_unserved(c, "abandoned")
@@ -801,6 +808,8 @@ class Centre:
                            * (2.0 if c.escalated or c.hung_up else 1.0))
         self._done_with(agent)
         c.end_time = env.now
+        if c.open_case and outcome in ("answer", "follow_up"):
+            self._open_followup(c, c.promise)
         if outcome == "escalate":
             yield from self._escalation(c, talk, goal)
         elif outcome in ("answer", "follow_up", "hang_up", "refused"):
@@ -849,9 +858,8 @@ class Centre:
             talk.frustration = min(100.0, talk.frustration + 5.0 * c.transfers)
             return "transfer", "passed_around", secs
         if outcome == "follow_up":
-            c.open_case = True
+            c.open_case = True  # the follow-up task opens when the conversation has ended
             c.promise = kind.promise
-            self._open_followup(c, kind.promise)
             return "follow_up", "waits_for_follow_up", secs
         # an answer
         if not conv.answer_accepted(talk, kind):
@@ -868,8 +876,7 @@ class Centre:
         self._settle(c, talk, correct, acknowledged=talk.acknowledged, agent=agent)
         talk.frustration = max(0.0, talk.frustration - 10.0)  # relief: they believe it is sorted
         if goal.opens_case and correct:
-            c.open_case = True
-            self._open_followup(c, "")
+            c.open_case = True  # a status update is owed once the call is over
         return "answer", "relieved" if correct else "relieved_but_misinformed", secs + work
 
     def _authority(self, c: Contact) -> float:

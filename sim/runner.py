@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -65,6 +66,8 @@ def result_document(result: Result, player: str = "") -> dict[str, Any]:
         "format": RESULT_FORMAT,
         "player": player,
         "scenario": {"id": scen.id, "source": scen.source, "digest": scen.digest},
+        "policies": {k: list(v) if isinstance(v, tuple) else v
+                     for k, v in dataclasses.asdict(scen.policies).items()},
         "seed": result.seed,
         "decisions": [{"contact_id": d.contact_id, "turn": d.turn, "kind": d.kind, "time": d.time}
                       for d in result.decisions],
@@ -114,6 +117,8 @@ def read_result(path: str | os.PathLike[str]) -> dict[str, Any]:
 def replay(doc: dict[str, Any], scenario: Scenario | None = None) -> Result:
     """Re-run a result document headless: same seed, same decisions at the same times."""
     scen = scenario or load_scenario(doc["scenario"]["source"])
+    if isinstance(doc.get("policies"), dict):
+        scen = with_policies(scen, doc["policies"], source="result file policies")
     try:
         decisions = [Decision(int(d["contact_id"]), int(d["turn"]), str(d["kind"]),
                               None if d.get("time") is None else float(d["time"])) for d in doc["decisions"]]

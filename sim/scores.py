@@ -19,6 +19,7 @@ Columns = Mapping[str, np.ndarray]
 
 
 def _mean(x: np.ndarray) -> float | None:
+    x = x[~np.isnan(x)] if x.dtype.kind == "f" else x
     return float(np.mean(x)) if len(x) else None
 
 

@@ -115,11 +115,6 @@ def test_set_overrides_change_the_run(capsys: pytest.CaptureFixture[str], small:
     assert doc["scores"]["overall"] != strict_json(json.dumps(run(load_scenario(small), seed=1).scores))["overall"]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "a case opened near the end of the day is recorded before its call ends (sim/model.py, follow-up "
-    "opened at the start of the conversation), with end_time and followup_time empty; "
-    "sim/scores.py speed() then averages a NaN into time_to_resolution_s and `run --json` prints NaN, "
-    "which is not JSON"))
 def test_json_stays_valid_when_a_case_is_open_at_the_end_of_the_day(capsys: pytest.CaptureFixture[str],
                                                                      small: Path) -> None:
     args = ["run", str(small), "--json", "--set", "staffing=[9, 10]", "--set", "playbook=fast_and_friendly",
@@ -196,10 +191,6 @@ def test_result_file_replays_to_identical_scores(capsys: pytest.CaptureFixture[s
     assert out.rstrip().endswith("scores match the file")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim/runner.py result_document does not store the policies changed with --set (sim/cli.py cmd_run "
-    "applies them before the run), and replay reloads the scenario file as it is: a result saved with "
-    "--set replays another shift and reports SCORES DIFFER"))
 def test_result_file_with_set_replays_to_identical_scores(capsys: pytest.CaptureFixture[str], small: Path,
                                                           tmp_path: Path) -> None:
     result = tmp_path / "result.json"

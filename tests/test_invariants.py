@@ -129,13 +129,11 @@ def check_invariants(centre: Centre) -> None:
         if r["status"] == "served":
             assert r["answer_time"] >= r["arrival_time"]
             assert r["agent_id"] is not None
-            if r["end_time"] is not None:  # see test_served_record_ends_after_its_last_turn
-                assert r["end_time"] >= r["answer_time"]
+            assert r["end_time"] >= r["answer_time"]
         else:
             assert r["answer_time"] is None and r["survey_score"] is None and r["turns"] == 0
             assert r["abandoned"] == (r["status"] == "abandoned")
-            # never answered, so no agent -- except a transferred contact (see the xfail tests below)
-            assert r["agent_id"] is None or r["transfers"] > 0
+            assert r["agent_id"] is None  # never answered, so no agent
         if r["status"] == "abandoned":
             assert scen.channels[r["channel"]].realtime and not r["callback"]
         # a later contact refers to an earlier contact of the same customer
@@ -159,9 +157,7 @@ def check_invariants(centre: Centre) -> None:
     for t in centre.turns:
         per_contact[t.contact_id].append(t.turn)
         r = by_id[t.contact_id]
-        if r["status"] != "served":  # a known bug, see the xfail tests on transferred contacts below
-            assert r["transfers"] > 0
-            continue
+        assert r["status"] == "served"
         assert t.time >= r["answer_time"]
     for cid, numbers in per_contact.items():
         assert sorted(numbers) == list(range(len(numbers)))
@@ -217,14 +213,9 @@ def test_agent_parts_come_from_turns_not_from_the_record() -> None:
     }
 
 
-# ---------------------------------------------------------------- a model bug: follow-ups before the call ends
+# ---------------------------------------------------------------- follow-ups come after the call ends
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim/model.py Centre._close opens the follow-up (_open_followup) while _converse is still "
-    "computing the conversation at its start time; an idle agent finishes it FOLLOWUP_S later, "
-    "before the call has ended, and _settle_followup writes the record then: end_time is None, or "
-    "the end of an earlier part of a transferred contact"))
 @pytest.mark.parametrize("variant", [{}, {"callbacks": True, "escalation": "transfer", "wrap_up_s": 0}],
                          ids=["as_shipped", "with_transfers"])
 def test_served_record_ends_after_its_last_turn(calm: Scenario, variant: dict[str, Any]) -> None:
@@ -239,7 +230,6 @@ def test_served_record_ends_after_its_last_turn(calm: Scenario, variant: dict[st
     assert not no_end and not early, f"{len(no_end)} served contacts without end_time, {len(early)} ending before their last turn"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="same bug: the follow-up is done while the conversation is still going")
 def test_follow_up_comes_after_the_contact(calm: Scenario) -> None:
     centre = Centre(calm, seed=11)
     centre.finish()
@@ -251,7 +241,7 @@ def test_follow_up_comes_after_the_contact(calm: Scenario) -> None:
     assert not early, f"{len(early)} follow-ups were done before the contact's last turn, e.g. contact {early[0]}"
 
 
-# ---------------------------------------------------------------- a model bug: transferred contacts lose their answer
+# ---------------------------------------------------------------- transferred contacts keep their answer
 
 
 def _transfer_scenario(drain_s: float, channel: str, rates: list[int], staffing: list[int], **policies: Any) -> Scenario:
@@ -266,11 +256,6 @@ def _talked_but_not_served(centre: Centre) -> list[dict[str, Any]]:
     return [r for r in centre.log.rows() if r["contact_id"] in talked and r["status"] != "served"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim/model.py Centre._contact: the patience timer of a contact's first wait is never cancelled; "
-    "after the contact is answered and transferred it waits again (c.waiting is True) and the stale "
-    "timer makes it abandon, although transferred contacts are meant not to abandon (no new timer when "
-    "c.transfers > 0); its record then says abandoned with answer_time empty and turns 0"))
 def test_transferred_contact_never_abandons() -> None:
     scen = _transfer_scenario(0.0, "phone", [120, 120], [4, 4], authority_limit=0)
     centre = Centre(scen, seed=15)
@@ -279,10 +264,6 @@ def test_transferred_contact_never_abandons() -> None:
     assert not gone, f"transferred contacts abandoned: {gone[:1]}"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "sim/model.py Centre._close_floor/_record_unserved: a transferred contact still waiting for its "
-    "next agent when the floor closes is recorded as unanswered with answer_time empty and turns 0, "
-    "although it was answered and talked (its turn records exist)"))
 def test_transferred_contact_left_waiting_keeps_its_conversation() -> None:
     data = {"scenario": {"id": "transfers", "interval_s": 1800, "drain_s": 0.0},
             "arrivals": {"web": [45, 87, 6], "email": [23, 90, 50]},

@@ -150,3 +150,14 @@ def test_loader_errors_name_file_key_and_expectation(tmp_path):
     assert "at least one scenario" in by_key["lessons.x.scenarios"].message
     assert "unknown key" in by_key["lessons.x.colour"].message
     assert all(p.file == str(bad) for p in info.value.problems)
+
+
+def test_a_lesson_shown_only_by_levers_is_staged_where_those_levers_can_be_pulled(lessons, shipped):
+    for lesson in lessons:
+        if lesson.responses:
+            continue  # responses are open to the trainee in every conversation
+        staged = [sid for sid in lesson.scenarios if sid in shipped]
+        if not staged:
+            continue  # only planned scenarios so far
+        exposed = {lever for sid in staged for lever in load_scenario(sid).levers}
+        assert exposed & set(lesson.levers), f"{lesson.id}: none of {lesson.levers} is a lever in {staged}"
