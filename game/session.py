@@ -23,7 +23,7 @@ from sim import (
     TakeCalls,
 )
 from sim.model import Command
-from sim.runner import Result, result_of
+from sim.runner import Result, command_json, result_of
 from sim.scenario import POLICY_KEYS, Scenario, load_scenario
 from sim.scores import ticker
 
@@ -39,16 +39,6 @@ COMMAND_START_S = 0.001  # no command is applied at exactly t = 0 (see Session.a
 def _plain(value: Any) -> Any:
     """A policy value as `with_policies` takes it (lists, not tuples)."""
     return list(value) if isinstance(value, tuple) else value
-
-
-def command_json(t: float, cmd: Command) -> dict[str, Any]:
-    """A command and its simulated time as a JSON-ready dict."""
-    if isinstance(cmd, Answer):
-        return {"time": t, "type": "answer", "contact_id": cmd.contact_id, "kind": cmd.kind}
-    if isinstance(cmd, SetPolicy):
-        value = list(cmd.value) if isinstance(cmd.value, tuple) else cmd.value
-        return {"time": t, "type": "policy", "key": cmd.key, "value": value}
-    return {"time": t, "type": "take_calls", "agent_id": cmd.agent_id}
 
 
 def command_of(doc: dict[str, Any]) -> tuple[float, Command]:

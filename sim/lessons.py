@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from .errors import Problem, ScenarioError
 from .scenario import POLICY_KEYS, assets_dir
-from .tomlread import Reader
+from .tomlread import Reader, read_toml
 
 METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall")
 MAX_TITLE_CHARS = 60
@@ -52,20 +52,6 @@ class CatalogNames:
     responses: Mapping[str, str]  # response kind id -> its lesson id
 
 
-def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
-    """Parse one TOML file; on failure record a problem and return {}."""
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "", "file not found"))
-    except IsADirectoryError:
-        problems.append(Problem(str(path), "", "is a folder, expected a .toml file"))
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(str(path), "", f"is not valid TOML: {exc}"))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), "", f"cannot be read: {exc}"))
-    return {}
 
 
 def catalog_names(folder: str | Path | None = None) -> CatalogNames:

@@ -51,7 +51,8 @@ def result_of(centre: Centre) -> Result:
 # ---------------------------------------------------------------------------
 
 
-def _command_json(t: float, cmd: Command) -> dict[str, Any]:
+def command_json(t: float, cmd: Command) -> dict[str, Any]:
+    """A command and its simulated time as a JSON-ready dict."""
     if isinstance(cmd, Answer):
         return {"time": t, "type": "answer", "contact_id": cmd.contact_id, "kind": cmd.kind}
     if isinstance(cmd, SetPolicy):
@@ -71,7 +72,7 @@ def result_document(result: Result, player: str = "") -> dict[str, Any]:
         "seed": result.seed,
         "decisions": [{"contact_id": d.contact_id, "turn": d.turn, "kind": d.kind, "time": d.time}
                       for d in result.decisions],
-        "commands": [_command_json(t, c) for t, c in result.commands if not isinstance(c, Answer)],
+        "commands": [command_json(t, c) for t, c in result.commands if not isinstance(c, Answer)],
         "scores": result.scores,
     }
 

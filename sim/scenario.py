@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import Problem, ScenarioError
-from .tomlread import MISSING, Reader
+from .tomlread import MISSING, Reader, read_toml as _read_toml
 
 CHANNELS = ("phone", "chat", "email", "web")
 CARP_STEPS = ("control", "acknowledge", "refocus", "problem_solve", "")
@@ -266,19 +266,6 @@ class Scenario:
 # ---------------------------------------------------------------------------
 
 
-def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "", "file not found"))
-    except IsADirectoryError:
-        problems.append(Problem(str(path), "", "is a folder, expected a .toml file"))
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(str(path), "", f"is not valid TOML: {exc}"))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), "", f"cannot be read: {exc}"))
-    return {}
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -7,11 +7,29 @@ can report every error in a file at once instead of stopping at the first.
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import Problem
 
 MISSING: Any = object()
+
+
+def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
+    """Parse one TOML file; on failure record a problem naming the file and return {}."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "file not found"))
+    except IsADirectoryError:
+        problems.append(Problem(str(path), "", "is a folder, expected a .toml file"))
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(str(path), "", f"is not valid TOML: {exc}"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), "", f"cannot be read: {exc}"))
+    return {}
 
 
 def _kind_name(value: object) -> str:
