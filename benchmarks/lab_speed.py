@@ -1,9 +1,12 @@
 """Lab speed: replications of a 10,000-contact day with conversations, 1 and 2 workers.
 
 Targets (issue 5): 200 replications in under 120 s on 2 cores, and a speed-up
-from 1 to 2 workers above 1.8x.  Prints the times, the speed-up, the cores and
-the load average before and after (other work on the machine slows both runs).
-The results of both runs are compared: they must be identical.
+from 1 to 2 workers above 1.8x.  Prints the wall times, the speed-up, the cores
+and the load average before and after (other work on the machine slows both
+runs), and the CPU seconds per replication (this process and its workers), which
+other work disturbs much less: equal CPU per replication in both modes means the
+parallel path adds no overhead, and on idle cores the speed-up approaches the
+number of workers.  The results of both runs are compared: they must be identical.
 
 Run: .venv/bin/python -m benchmarks.lab_speed [--replications 200] [--workers 1 2]
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -22,6 +26,12 @@ def _load() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:  # pragma: no cover - not on every platform
         return "n/a"
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -42,16 +52,17 @@ def main() -> None:
     times: dict[int, float] = {}
     first = None
     for k in args.workers:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu()
         batch = run_tasks(tasks, workers=k, progress=Progress(len(tasks), f"{k} worker(s)"))
         times[k] = time.perf_counter() - t
+        cpu = _cpu() - cpu
         if batch.interrupted:
             print("stopped")
             return
         same = "" if first is None else ("; results identical" if batch.results == first else "; RESULTS DIFFER")
         first = first or batch.results
-        print(f"{k} worker(s): {times[k]:7.1f} s = {times[k] / len(tasks):.2f} s per replication{same} "
-              f"(load average after: {_load()})")
+        print(f"{k} worker(s): {times[k]:7.1f} s = {times[k] / len(tasks):.2f} s per replication, "
+              f"{cpu / len(tasks):.2f} CPU s per replication{same} (load average after: {_load()})")
     if 1 in times and 2 in times:
         print(f"speed-up 1 -> 2 workers: {times[1] / times[2]:.2f}x (target > 1.8x); "
               f"2 workers: {times[2]:.1f} s (target < 120 s)")

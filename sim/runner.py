@@ -82,6 +82,9 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report should read like any other file
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

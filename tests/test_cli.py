@@ -217,3 +217,17 @@ def test_replay_of_an_unreadable_file_is_exit_code_2(capsys: pytest.CaptureFixtu
     assert main(["replay", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "not a readable result file" in err and "Traceback" not in err
+
+
+def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from sim.runner import write_atomic
+
+    target = tmp_path / "report.txt"
+    write_atomic(target, "hello")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    assert target.read_text() == "hello"
