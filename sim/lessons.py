@@ -10,7 +10,6 @@ raises `LessonError`, naming file, key and what was expected.
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generator
 
 import simpy
@@ -907,10 +907,6 @@ class Centre:
         c.escalated = True
         team = self.scenario.team
         t0 = env.now
-        if self.policies.supervisors <= 0:
-            c.resolved, c.goal_met = False, False
-            self._after_answer(c, talk, goal)
-            return
         with self.supervisor.request() as req:
             yield req
             yield env.timeout(team.supervisor_delay_s * (0.5 + talk.draw()))

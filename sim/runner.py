@@ -144,7 +144,3 @@ def replay(doc: dict[str, Any], scenario: Scenario | None = None) -> Result:
             centre.schedule(t, cmd)
     centre.finish(hand_back=False)
     return result_of(centre)
-
-
-def apply_overrides(scen: Scenario, overrides: dict[str, Any]) -> Scenario:
-    return with_policies(scen, overrides) if overrides else scen
