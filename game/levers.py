@@ -88,11 +88,14 @@ def _fmt_num(x: float, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
-def value_text(lever: Lever, p: Policies, interval: int = 0) -> str:
+def value_text(lever: Lever, p: Policies, interval: int | None = 0) -> str:
+    """The lever's setting in words; staffing at `interval`, or over the whole shift when it is None."""
     v: Any = getattr(p, lever.key)
     if lever.kind == "toggle":
         return "on" if v else "off"
     if lever.kind == "staffing":
+        if interval is None:
+            return f"{v[0]} all day" if min(v) == max(v) else f"{min(v)}-{max(v)} per interval"
         i = min(interval, len(v) - 1)
         return f"{v[i]} now"
     if lever.kind == "channels":
@@ -133,6 +136,26 @@ def changed(lever: Lever, p: Policies, scen: Scenario, direction: int = 1, inter
         i = orders.index(cur) if cur in orders else 0
         return list(orders[(i + direction) % len(orders)])
     return None
+
+
+def difference_text(lever: Lever, old: Policies, new: Policies) -> str:
+    """How `new` differs from `old` on this lever, in words ('' if it does not)."""
+    a, b = getattr(old, lever.key), getattr(new, lever.key)
+    if a == b:
+        return ""
+    if lever.kind == "staffing" and len(a) == len(b):
+        deltas = {y - x for x, y in zip(a, b)}
+        if len(deltas) == 1:
+            d = deltas.pop()
+            return f"{lever.title}: {d:+d} in every interval"
+        return f"{lever.title}: {sum(b) - sum(a):+d} agent-intervals ({value_text(lever, new, None)})"
+    return f"{lever.title}: {value_text(lever, old, None)} → {value_text(lever, new, None)}"
+
+
+def lever_click(arg: tuple[str, Any]) -> tuple[str, int, str]:
+    """A lever button's action argument as (key, direction +1/-1, item toggled)."""
+    key, what = arg
+    return key, (what if isinstance(what, int) else 1), (what if isinstance(what, str) else "")
 
 
 def change_word(lever: Lever, old: Any, new: Any) -> str:

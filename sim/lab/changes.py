@@ -18,11 +18,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import Problem, ScenarioError
-from ..scenario import Scenario, parse_value, with_policies
+from ..scenario import POLICY_KEYS, Policies, Scenario, parse_value, with_policies
 
 _RELATIVE = re.compile(r"^staffing(?:\[(?P<sel>[^\]]*)\])?(?P<op>[+-])=(?P<n>-?\d+)$")
 _RANGE = re.compile(r"^(?P<lo>-?[\d.]+)\.\.(?P<hi>-?[\d.]+)(?::(?P<step>[\d.]+))?$")
 _CLOCK = re.compile(r"^(\d\d):(\d\d)$")
+_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # a string value that needs no quotes
 
 
 def _minutes(text: str, source: str) -> int:
@@ -80,6 +81,41 @@ def apply_changes(scen: Scenario, items: Sequence[str], source: str = "--variant
     if problems:
         raise ScenarioError(problems)
     return with_policies(scen, overrides, source) if overrides else scen, overrides
+
+
+def toml_value(value: Any) -> str:
+    """A policy value in the TOML syntax `parse_value` reads back to the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"not a policy value: {value!r}")
+
+
+def policy_changes(scen: Scenario, policies: Policies) -> tuple[str, ...]:
+    """The changes that turn `scen`'s policies into `policies`, as a manager would type them.
+
+    Staffing moved by the same number in every interval reads ``staffing+=N``; every other
+    change is ``key=value``.  ``apply_changes(scen, policy_changes(scen, p))`` has policies `p`.
+    """
+    out: list[str] = []
+    for key in POLICY_KEYS:
+        old, new = getattr(scen.policies, key), getattr(policies, key)
+        if old == new:
+            continue
+        if key == "staffing" and len(old) == len(new):
+            deltas = {b - a for a, b in zip(old, new)}
+            if len(deltas) == 1:
+                d = deltas.pop()
+                out.append(f"staffing{'+' if d > 0 else '-'}={abs(d)}")
+                continue
+        bare = isinstance(new, str) and _WORD.match(new) and new not in ("true", "false", "inf", "nan")
+        out.append(f"{key}={new if bare else toml_value(new)}")
+    return tuple(out)
 
 
 def _split_top(text: str) -> list[str]:

@@ -95,16 +95,37 @@ class Comparison:
         return out
 
 
+def replication_seeds(replications: int, base_seed: int = 1) -> list[int]:
+    """Replication i runs every variant with seed ``base_seed + i``."""
+    return [base_seed + i for i in range(replications)]
+
+
+def comparison_tasks(variants: Sequence[Variant], seeds: Sequence[int]) -> list[Task]:
+    """One task per variant and seed, replication-major (task ``i * len(variants) + v``).
+
+    If a run stops early, the finished replications are whole sets of every variant.
+    """
+    return [Task(var.scenario, s, "kpis") for s in seeds for var in variants]
+
+
+def comparison_of(variants: Sequence[Variant], seeds: Sequence[int], results: Sequence[dict[str, Any] | None],
+                  interrupted: bool, level: float = 0.95) -> Comparison:
+    """The comparison of results in the order of `comparison_tasks` (None where a task has not finished).
+
+    `compare` returns this at the end; a caller watching `on_result` can build one of a run
+    still going (its statistics use the replications complete so far).
+    """
+    nv = len(variants)
+    runs = [[results[i * nv + v] for i in range(len(seeds))] for v in range(nv)]
+    return Comparison(list(variants), list(seeds), runs, interrupted, level)
+
+
 def compare(variants: Sequence[Variant], replications: int, base_seed: int = 1, workers: int = 1,
             scheduler: str | None = None, progress: Progress | None = None,
             on_result: OnResult | None = None, level: float = 0.95) -> Comparison:
     """Run every variant `replications` times with the same seeds and collect the KPIs."""
     if replications < 1:
         raise LabError(f"--replications must be at least 1, got {replications}")
-    seeds = [base_seed + i for i in range(replications)]
-    # replication-major order: if stopped early, finished replications are whole pairs
-    tasks = [Task(var.scenario, s, "kpis") for s in seeds for var in variants]
-    batch = run_tasks(tasks, workers, scheduler, progress, on_result)
-    nv = len(variants)
-    runs = [[batch.results[i * nv + v] for i in range(replications)] for v in range(nv)]
-    return Comparison(list(variants), seeds, runs, batch.interrupted, level)
+    seeds = replication_seeds(replications, base_seed)
+    batch = run_tasks(comparison_tasks(variants, seeds), workers, scheduler, progress, on_result)
+    return comparison_of(variants, seeds, batch.results, batch.interrupted, level)
