@@ -1,0 +1,225 @@
+"""Reading and checking the dialogue files, ``assets/dialogue/*.toml``, into a `Dialogue`.
+
+Every file in the folder is read (file names are free; the top-level tables
+decide what a file holds) and every problem is collected before anything is
+used: each names the file, the key and what was expected, and all of them are
+raised together as one `DialogueError`.  Ids are checked against the catalog
+(goals, segments, response kinds), `sim.scenario.POLICY_KEYS` and
+``assets/lessons.toml``.  The format is ``assets/dialogue/README.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable
+
+from .dialogue import (_PLACEHOLDER, CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MOODS, PLACEHOLDERS, Dialogue,
+                       DialogueError, KindFeedback, Variant)
+from .errors import Problem
+from .lessons import CatalogNames, Lesson, catalog_names, load_lessons, read_toml
+from .scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
+from .tomlread import MISSING, Reader
+
+SECTIONS = ("placeholders", "openings", "reactions", "goal_reactions", "responses", "feedback", "levers")
+LEVER_CHANGES = ("on", "off", "up", "down") + ESCALATION_PATHS + HIRING_PROFILES + PLAYBOOKS
+_HEATS = ("hot", "cool")
+
+
+def read_folder(folder: str) -> Dialogue:
+    """Load and check every ``*.toml`` file in `folder`; raises DialogueError with every problem."""
+    lessons = load_lessons()
+    loader = _Loader(catalog_names(), lessons)
+    files = sorted(Path(folder).glob("*.toml"))
+    if not files:
+        loader.problems.append(Problem(folder, "", "expected a folder of dialogue .toml files, found none"))
+    for path in files:
+        loader.file(path)
+    return loader.build(folder, lessons)
+
+
+class _Loader:
+    def __init__(self, names: CatalogNames, lessons: tuple[Lesson, ...]) -> None:
+        self.names = names
+        self.lesson_ids = tuple(lesson.id for lesson in lessons)
+        self.problems: list[Problem] = []
+        self.owner: dict[str, str] = {}
+        self.placeholders: dict[str, str] = {}
+        self.openings: dict[Any, tuple[str, ...]] = {}
+        self.reactions: dict[Any, tuple[str, ...]] = {}
+        self.goal_reactions: dict[Any, tuple[str, ...]] = {}
+        self.responses: dict[Any, tuple[str, ...]] = {}
+        self.goal_responses: dict[Any, tuple[str, ...]] = {}
+        self.feedbacks: dict[str, KindFeedback] = {}
+        self.levers: dict[Any, tuple[str, str]] = {}
+
+    # -- helpers -------------------------------------------------------------
+    def known(self, r: Reader, name: str, options: Iterable[str], what: str) -> bool:
+        options = tuple(options)
+        r.seen.add(name)
+        if name not in options:
+            r.fail(name, f"is not a defined {what} (expected one of {', '.join(options)})")
+            return False
+        return True
+
+    def text(self, r: Reader, name: str, value: Any, limit: int) -> str:
+        if not isinstance(value, str) or not value.strip():
+            r.fail(name, f"expected a non-empty string, got {value!r}")
+            return ""
+        value = " ".join(value.split())
+        if len(value) > limit:
+            r.fail(name, f"expected at most {limit} characters to fit the panel, got {len(value)}: {value[:40]!r}...")
+        for ph in _PLACEHOLDER.findall(value):
+            if ph not in PLACEHOLDERS:
+                allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                r.fail(name, f"unknown placeholder {{{ph}}} (allowed: {allowed})")
+        if "{" in _PLACEHOLDER.sub("", value) or "}" in _PLACEHOLDER.sub("", value):
+            r.fail(name, f"expected braces only around a placeholder, got {value[:60]!r}")
+        return value
+
+    def lines(self, r: Reader, name: str) -> tuple[str, ...]:
+        r.seen.add(name)
+        raw = r.data.get(name)
+        if not isinstance(raw, list) or not raw:
+            r.fail(name, f"expected a non-empty list of lines, got {raw!r}")
+            return ()
+        out = []
+        for i, item in enumerate(raw):
+            line = self.text(r, f"{name}[{i}]", item, MAX_LINE_CHARS)
+            if line and line in out:
+                r.fail(f"{name}[{i}]", "repeats an earlier line in the same list")
+            elif line:
+                out.append(line)
+        return tuple(out)
+
+    def moods(self, r: Reader, into: dict[Any, tuple[str, ...]], head: tuple[str, ...]) -> None:
+        """A table of segment -> mood -> lines."""
+        for seg in r.data:
+            if not self.known(r, seg, self.names.segments, "segment"):
+                continue
+            sr = r.sub(seg)
+            for mood in sr.data:
+                if self.known(sr, mood, MOODS, "mood band"):
+                    into[head + (seg, mood)] = self.lines(sr, mood)
+
+    def lesson_id(self, r: Reader, name: str, default: str) -> str:
+        value = r.text(name, default)
+        if value and value not in self.lesson_ids:
+            r.fail(name, f"refers to a lesson that is not defined in lessons.toml, got {value!r}")
+        return value
+
+    def choices(self, r: Reader, name: str, options: tuple[str, ...], what: str) -> tuple[str, ...]:
+        values = r.texts(name, ())
+        for v in values:
+            if v not in options:
+                r.fail(name, f"is not a defined {what}: {v!r} (expected one of {', '.join(options)})")
+        return values
+
+    # -- sections ------------------------------------------------------------
+    def file(self, path: Path) -> None:
+        data = read_toml(path, self.problems)
+        top = Reader(str(path), data, "", self.problems)
+        for section in top.data:
+            if not self.known(top, section, SECTIONS, "section"):
+                continue
+            sec = top.sub(section)
+            for name in sec.data:
+                where = f"{section}.{name}"
+                if where in self.owner:
+                    sec.fail(name, f"is defined twice (also in {self.owner[where]})")
+                    sec.seen.add(name)
+                    continue
+                self.owner[where] = str(path)
+                getattr(self, f"_{section}")(sec, name)
+
+    def _placeholders(self, sec: Reader, name: str) -> None:
+        if self.known(sec, name, PLACEHOLDERS, "placeholder"):
+            self.placeholders[name] = self.text(sec, name, sec.data[name], 60)
+
+    def _openings(self, sec: Reader, goal: str) -> None:
+        if self.known(sec, goal, self.names.goals, "goal"):
+            self.moods(sec.sub(goal), self.openings, (goal,))
+
+    def _reactions(self, sec: Reader, cue: str) -> None:
+        if self.known(sec, cue, CUES[1:], "reaction cue (openings go under [openings])"):
+            self.moods(sec.sub(cue), self.reactions, (cue,))
+
+    def _goal_reactions(self, sec: Reader, goal: str) -> None:
+        if not self.known(sec, goal, self.names.goals, "goal"):
+            return
+        gr = sec.sub(goal)
+        for cue in gr.data:
+            if self.known(gr, cue, CUES[1:], "reaction cue"):
+                self.moods(gr.sub(cue), self.goal_reactions, (goal, cue))
+
+    def _responses(self, sec: Reader, kind: str) -> None:
+        if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
+            return
+        kr = sec.sub(kind)
+        for seg in kr.data:
+            if seg == "by_goal":
+                kr.seen.add(seg)
+                gt = kr.sub(seg)
+                for goal in gt.data:
+                    if self.known(gt, goal, self.names.goals, "goal"):
+                        gr = gt.sub(goal)
+                        for s in gr.data:
+                            if self.known(gr, s, self.names.segments + ("any",), "segment (or any)"):
+                                self.goal_responses[(kind, goal, s)] = self.lines(gr, s)
+            elif self.known(kr, seg, self.names.segments, "segment (or by_goal)"):
+                self.responses[(kind, seg)] = self.lines(kr, seg)
+
+    def _feedback(self, sec: Reader, kind: str) -> None:
+        if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
+            return
+        r = sec.sub(kind)
+        text = self.text(r, "text", r.raw("text"), MAX_FEEDBACK_CHARS)
+        lesson = self.lesson_id(r, "lesson", self.names.responses.get(kind, ""))
+        if not lesson:
+            r.fail("lesson", "is required: the response catalog names no lesson for this kind")
+        variants = []
+        raw = r.raw("variants", [])
+        if not isinstance(raw, list):
+            r.fail("variants", f"expected an array of tables ([[feedback.{kind}.variants]]), got {raw!r}")
+            raw = []
+        for i, item in enumerate(raw):
+            v = Reader(r.file, item, r.key(f"variants[{i}]"), self.problems)
+            heat = v.text("heat", "", choices=("",) + _HEATS)
+            variants.append(Variant(
+                text=self.text(v, "text", v.raw("text"), MAX_FEEDBACK_CHARS),
+                lesson=self.lesson_id(v, "lesson", ""),
+                heat=heat,
+                segments=self.choices(v, "segments", self.names.segments, "segment"),
+                goals=self.choices(v, "goals", self.names.goals, "goal"),
+                cues=self.choices(v, "cues", CUES, "cue"),
+                moods=self.choices(v, "moods", MOODS, "mood band"),
+            ))
+            if v.data and variants[-1].specificity[2] == 0:
+                v.fail("", "expected at least one condition (heat, segments, goals, cues or moods)")
+            v.done()
+        r.done()
+        self.feedbacks[kind] = KindFeedback(kind=kind, text=text, lesson=lesson, variants=tuple(variants))
+
+    def _levers(self, sec: Reader, lever: str) -> None:
+        if not self.known(sec, lever, POLICY_KEYS, "policy"):
+            return
+        lr = sec.sub(lever)
+        for change in lr.data:
+            if self.known(lr, change, LEVER_CHANGES, "change"):
+                cr = lr.sub(change)
+                text = self.text(cr, "text", cr.raw("text"), MAX_FEEDBACK_CHARS)
+                lesson = self.lesson_id(cr, "lesson", MISSING)
+                cr.done()
+                self.levers[(lever, change)] = (text, lesson)
+
+    def build(self, source: str, lessons: tuple[Lesson, ...]) -> Dialogue:
+        ro = MappingProxyType
+        for ph in PLACEHOLDERS:
+            if ph not in self.placeholders:
+                self.problems.append(Problem(source, f"placeholders.{ph}", "is required but missing (a default value)"))
+        if self.problems:
+            raise DialogueError(self.problems)
+        return Dialogue(source=source, placeholders=ro(self.placeholders), openings=ro(self.openings),
+                        reactions=ro(self.reactions), goal_reactions=ro(self.goal_reactions),
+                        responses=ro(self.responses), goal_responses=ro(self.goal_responses),
+                        feedbacks=ro(self.feedbacks), levers=ro(self.levers), lessons=lessons)
