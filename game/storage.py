@@ -16,19 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sim import SaveError, read_result
+from sim.home import data_home
 from sim.runner import write_atomic
 
 AUTOSAVE_FORMAT = "servicefloor-autosave/1"
 SETTINGS_FORMAT = "servicefloor-settings/1"
-
-
-def data_home() -> Path:
-    """The user data folder: $SERVICEFLOOR_HOME, else $XDG_DATA_HOME/servicefloor."""
-    env = os.environ.get("SERVICEFLOOR_HOME")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "servicefloor"
 
 
 @dataclass

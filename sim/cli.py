@@ -307,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("scenario", help="the base scenario (file or shipped name)")
     cp.add_argument("--variant", nargs="+", action="append", metavar=("NAME", "KEY=VALUE"),
                     help="a variant: a name, then changes: key=value (TOML values), staffing+=2, "
-                         "staffing[09:00-11:00]+=2 (repeatable)")
+                         "staffing[09:00-11:00]+=2, responder=CLASS.toml (a workshop class playbook) "
+                         "(repeatable)")
     cp.add_argument("--set", action="append", metavar="KEY=VALUE", help="change the base (and every variant)")
     _lab_options(cp, 20)
     cp.set_defaults(func=cmd_compare)
@@ -339,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a policy first (repeatable)")
     _lab_options(co, 20)
     co.set_defaults(func=cmd_cost)
+
+    from .workshop.cli import add_parser as add_workshop
+    add_workshop(sub)
     return p
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scenario import Scenario
+from ..workshop.classbook import ClassBook
+from ..workshop.classbook import load as load_classbook
 from .changes import apply_changes
 from .execute import LabError, OnResult, Task, run_tasks
 from .kpis import KPIS, Kpi
@@ -27,6 +29,19 @@ class Variant:
     name: str
     changes: tuple[str, ...]  # as typed: key=value, staffing+=2 ...
     scenario: Scenario
+    responder: ClassBook | None = None  # responder=FILE: agents answer as a workshop class did
+
+
+RESPONDER_KEY = "responder="
+
+
+def _responder(changes: tuple[str, ...], name: str) -> tuple[tuple[str, ...], ClassBook | None]:
+    """Split ``responder=FILE`` (a class playbook exported from a workshop) off the policy changes."""
+    files = [c[len(RESPONDER_KEY):] for c in changes if c.startswith(RESPONDER_KEY)]
+    if len(files) > 1:
+        raise LabError(f"--variant {name}: responder= is given {len(files)} times")
+    rest = tuple(c for c in changes if not c.startswith(RESPONDER_KEY))
+    return rest, (load_classbook(files[0]) if files else None)
 
 
 def make_variants(base: Scenario, specs: Sequence[Sequence[str]]) -> list[Variant]:
@@ -40,8 +55,9 @@ def make_variants(base: Scenario, specs: Sequence[Sequence[str]]) -> list[Varian
             raise LabError(f"--variant: expected a name before the changes, got {name!r}")
         if name in {v.name for v in out}:
             raise LabError(f"--variant: the name {name!r} is used twice (\"base\" is the unchanged scenario)")
-        scen, _ = apply_changes(base, changes, f"--variant {name}")
-        out.append(Variant(name, changes, scen))
+        policy_changes, book = _responder(changes, name)
+        scen, _ = apply_changes(base, policy_changes, f"--variant {name}")
+        out.append(Variant(name, changes, scen, book))
     return out
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..runner import run
 from ..scenario import Scenario
+from ..workshop.classbook import ClassBook, ClassPlaybook
 from .measures import MEASURES
 from .progress import Progress
 
@@ -38,11 +39,13 @@ class Task:
     scenario: Scenario
     seed: int
     measure: str = "kpis"
+    responder: ClassBook | None = None  # None: the scenario's own playbook
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one replication and return its measure (what workers execute)."""
-    return MEASURES[task.measure](run(task.scenario, seed=task.seed))
+    responder = ClassPlaybook(task.responder) if task.responder is not None else None
+    return MEASURES[task.measure](run(task.scenario, seed=task.seed, responder=responder))
 
 
 @dataclass

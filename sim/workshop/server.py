@@ -1,0 +1,445 @@
+"""The workshop server: a JSON API for the game and server-rendered pages for the instructor.
+
+Trainees join a session by its code and send their result; the server replays it
+(`grading`) and keeps what it computed (`store`).  The instructor's dashboard --
+leaderboard, key moments, two conversations side by side, CSV, printable report
+and the class playbook -- needs the instructor key printed when the server starts
+(kept in the database, so a restart keeps the same key).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..scenario import assets_dir, load_scenario
+from . import classbook
+from .grading import Rules, SubmissionError, grade, shipped_scenarios
+from .moments import key_moments
+from .store import MAX_NAME, Session, Store, StoreError, StoredResult
+
+MAX_BODY = 2_000_000  # bytes: a full 8-hour shift's result is well under 200 kB
+ENTRY_FORMAT = "servicefloor-workshop-entry/1"
+KEY_COOKIE = "servicefloor_instructor"
+Json = dict[str, Any]
+
+# ---------------------------------------------------------------------------
+# Request and response models (they are also the OpenAPI schema)
+# ---------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class SessionIn(_Model):
+    title: str = Field("", max_length=80)
+    scenario: str = Field(..., max_length=64)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+    levers_locked: bool = True
+    time_limit_min: int = Field(0, ge=0, le=600, description="0: no limit")
+
+
+class SessionOut(_Model):
+    code: str
+    title: str
+    scenario: str
+    scenario_name: str
+    seed: int
+    levers_locked: bool
+    time_limit_min: int
+    created: float
+
+
+class JoinIn(_Model):
+    name: str = Field(..., min_length=1, max_length=MAX_NAME)
+
+
+class JoinOut(_Model):
+    participant_id: int
+    name: str
+    token: str
+    session: SessionOut
+
+
+class ScenarioRef(_Model):
+    id: str = Field(..., max_length=64)
+    source: str = Field("", max_length=1000)
+    digest: str = Field("", max_length=64)
+
+
+class DecisionIn(_Model):
+    contact_id: int = Field(..., ge=0, le=10**9)
+    turn: int = Field(..., ge=0, le=10**6)
+    kind: str = Field(..., max_length=64)
+    time: float | None = Field(None, ge=0, le=10**7)
+
+
+class CommandIn(_Model):
+    time: float = Field(..., ge=0, le=10**7)
+    type: str = Field(..., max_length=32)
+    key: str | None = Field(None, max_length=64)
+    value: Any = None
+    agent_id: int | None = Field(None, ge=0, le=10**6)
+
+
+class ResultIn(_Model):
+    format: str = Field(..., max_length=64)
+    player: str = Field("", max_length=200)
+    scenario: ScenarioRef
+    policies: dict[str, Any] | None = None
+    seed: int = Field(..., ge=0, le=2**63 - 1)
+    decisions: list[DecisionIn] = Field(..., max_length=20_000)
+    commands: list[CommandIn] = Field(default_factory=list, max_length=2_000)
+    scores: dict[str, Any] | None = None
+
+
+class EntryIn(_Model):
+    format: str = Field(..., max_length=64)
+    code: str = Field(..., max_length=16)
+    name: str = Field(..., min_length=1, max_length=MAX_NAME)
+    result: ResultIn
+
+
+class Standing(_Model):
+    rank: int
+    participant_id: int
+    name: str
+    score: float
+    stars: int
+    loyalty: float
+    speed: float
+    accuracy: float
+    objectives_met: int
+    objectives: int
+    flagged: bool
+
+
+class ResultOut(_Model):
+    result_id: int
+    stored: bool = Field(..., description="false when the same result had already been stored")
+    name: str
+    score: float
+    stars: int
+    loyalty: float
+    speed: float
+    accuracy: float
+    flags: list[str]
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def session_out(s: Session, names: dict[str, str]) -> SessionOut:
+    return SessionOut(code=s.code, title=s.title, scenario=s.scenario, scenario_name=names.get(s.scenario, s.scenario),
+                      seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created)
+
+
+def _overall(r: StoredResult) -> Json:
+    return dict(r.scores.get("overall", {}))
+
+
+def standings(results: list[StoredResult]) -> list[Standing]:
+    rows = []
+    for r in results:
+        o = _overall(r)
+        met = sum(1 for ob in r.objectives if ob.get("met"))
+        rows.append((r, o, met))
+    rows.sort(key=lambda x: (-float(x[1].get("score", 0.0)), x[0].received))
+    return [Standing(rank=i + 1, participant_id=r.participant.id, name=r.participant.name,
+                     score=float(o.get("score", 0.0)), stars=int(o.get("stars", 0)),
+                     loyalty=float(o.get("loyalty_score", 0.0)), speed=float(o.get("speed_score", 0.0)),
+                     accuracy=float(o.get("accuracy_score", 0.0)), objectives_met=met,
+                     objectives=len(r.objectives), flagged=bool(r.flags)) for i, (r, o, met) in enumerate(rows)]
+
+
+def result_out(r: StoredResult, stored: bool) -> ResultOut:
+    o = _overall(r)
+    return ResultOut(result_id=r.id, stored=stored, name=r.participant.name, score=float(o.get("score", 0.0)),
+                     stars=int(o.get("stars", 0)), loyalty=float(o.get("loyalty_score", 0.0)),
+                     speed=float(o.get("speed_score", 0.0)), accuracy=float(o.get("accuracy_score", 0.0)),
+                     flags=list(r.flags))
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over `limit` bytes with 413, before any handler reads them."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Json]],
+                       send: Callable[[Json], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for k, v in scope.get("headers", []):
+            if k == b"content-length":
+                try:
+                    too_big = int(v) > self.limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._refuse(send)
+                    return
+        seen = 0
+
+        async def limited() -> Json:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, f"request body over {self.limit} bytes")
+            return msg
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, send: Callable[[Json], Awaitable[None]]) -> None:
+        body = json.dumps({"detail": f"request body over {self.limit} bytes; a result file is far smaller"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+# ---------------------------------------------------------------------------
+# Who may do what
+# ---------------------------------------------------------------------------
+
+bearer = HTTPBearer(auto_error=False, description="the participant token returned when joining")
+
+
+def instructor(request: Request, x_instructor_key: Annotated[str | None, Header()] = None) -> None:
+    """The dashboard and session creation need the instructor key (header, cookie or ?key=)."""
+    key: str = request.app.state.key
+    given = x_instructor_key or request.cookies.get(KEY_COOKIE) or request.query_params.get("key") or ""
+    if not secrets.compare_digest(given.encode(), key.encode()):
+        raise HTTPException(401, "the instructor key is missing or wrong (it is printed when the server starts)")
+
+
+INSTRUCTOR = [Depends(instructor)]
+Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+# ---------------------------------------------------------------------------
+# The application
+# ---------------------------------------------------------------------------
+
+
+def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
+    """The workshop web application over the SQLite database `db`."""
+    store = Store(db)
+    key = instructor_key or store.instructor_key()
+    names = shipped_scenarios()
+    app = FastAPI(title="ServiceFloor workshop", version="1",
+                  description="Join a workshop session, send a result; the server replays and scores it.")
+    app.state.store, app.state.key, app.state.names = store, key, names
+    templates = Jinja2Templates(directory=str(assets_dir() / "workshop"))
+
+    @app.exception_handler(StoreError)
+    async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(SubmissionError)
+    async def _submission_error(request: Request, exc: SubmissionError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=422)
+
+    def rules(s: Session) -> Rules:
+        return Rules(s.scenario, s.seed, s.levers_locked)
+
+    # -- JSON API ---------------------------------------------------------------
+    @app.get("/api/health")
+    def health() -> Json:
+        return {"ok": True}
+
+    @app.get("/api/scenarios")
+    def scenarios() -> dict[str, str]:
+        return names
+
+    @app.post("/api/sessions", status_code=201, response_model=SessionOut, dependencies=INSTRUCTOR)
+    def create_session(body: SessionIn) -> SessionOut:
+        if body.scenario not in names:
+            raise HTTPException(422, f"scenario: expected one of {', '.join(sorted(names))}")
+        s = store.create_session(body.title.strip() or names[body.scenario], body.scenario, body.seed,
+                                 body.levers_locked, body.time_limit_min)
+        return session_out(s, names)
+
+    @app.get("/api/sessions/{code}", response_model=SessionOut)
+    def get_session(code: str) -> SessionOut:
+        return session_out(store.session(code), names)
+
+    @app.post("/api/sessions/{code}/participants", status_code=201, response_model=JoinOut)
+    def join(code: str, body: JoinIn) -> JoinOut:
+        p, token = store.join(code, body.name)
+        return JoinOut(participant_id=p.id, name=p.name, token=token, session=session_out(store.session(code), names))
+
+    @app.post("/api/sessions/{code}/results", status_code=201, response_model=ResultOut,
+              responses={200: {"model": ResultOut, "description": "the same result was already stored"}})
+    def submit(code: str, body: ResultIn, response: Response,
+               cred: Token = None) -> ResultOut:
+        s = store.session(code)
+        if cred is None:
+            raise HTTPException(401, "a participant token is needed: join the session first")
+        p = store.by_token(s.code, cred.credentials)
+        doc = body.model_dump()
+        stored, new = store.store_result(p, grade(doc, rules(s)), "game", doc)
+        if not new:
+            response.status_code = 200
+        return result_out(stored, new)
+
+    @app.post("/api/sessions/{code}/import", status_code=201, response_model=ResultOut,
+              responses={200: {"model": ResultOut, "description": "the same result was already stored"}}, dependencies=INSTRUCTOR)
+    def import_entry(code: str, body: EntryIn, response: Response) -> ResultOut:
+        r, new = _import(code, body.model_dump())
+        if not new:
+            response.status_code = 200
+        return result_out(r, new)
+
+    def _import(code: str, entry: Json) -> tuple[StoredResult, bool]:
+        s = store.session(code)
+        if entry.get("format") != ENTRY_FORMAT:
+            raise SubmissionError("format", f"expected {ENTRY_FORMAT!r}")
+        if str(entry.get("code", "")).upper() != s.code:
+            raise SubmissionError("code", f"this file is for session {entry.get('code')!r}, not {s.code}")
+        graded = grade(entry.get("result"), rules(s))  # before the participant exists: a bad file adds nobody
+        p = store.import_participant(s.code, str(entry.get("name", "")))
+        return store.store_result(p, graded, "file", entry.get("result"))
+
+    @app.get("/api/sessions/{code}/leaderboard", response_model=list[Standing])
+    def leaderboard(code: str) -> list[Standing]:
+        s = store.session(code)
+        return standings(store.results(s.code))
+
+    # -- the instructor's pages ---------------------------------------------------
+    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"names": names, **ctx})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request) -> Response:
+        given = request.query_params.get("key")
+        if given is not None:
+            if not secrets.compare_digest(given.encode(), key.encode()):
+                return page(request, "login.html", wrong=True)
+            out = RedirectResponse("/", status_code=303)
+            out.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict")
+            return out
+        if not secrets.compare_digest(request.cookies.get(KEY_COOKIE, "").encode(), key.encode()):
+            return page(request, "login.html", wrong=False)
+        return page(request, "index.html", sessions=store.sessions(), counts=_counts())
+
+    def _counts() -> dict[str, tuple[int, int]]:
+        return {s.code: (len(store.participants(s.code)), len(store.results(s.code))) for s in store.sessions()}
+
+    @app.post("/sessions", include_in_schema=False, dependencies=INSTRUCTOR)
+    def create_from_form(scenario: Annotated[str, Form()], title: Annotated[str, Form()] = "",
+                         seed: Annotated[int, Form()] = 1, levers: Annotated[str, Form()] = "locked",
+                         time_limit_min: Annotated[int, Form()] = 0) -> Response:
+        body = SessionIn(title=title[:80], scenario=scenario, seed=max(0, seed), levers_locked=levers != "open",
+                         time_limit_min=min(600, max(0, time_limit_min)))
+        s = create_session(body)
+        return RedirectResponse(f"/sessions/{s.code}", status_code=303)
+
+    def _session_view(code: str) -> Json:
+        s = store.session(code)
+        scen = load_scenario(s.scenario)
+        results = store.results(s.code)
+        labels = {k: v.label for k, v in scen.responses.items()}
+        goals = {k: v.name for k, v in scen.goals.items()}
+        done = {r.participant.id for r in results}
+        return {"s": s, "scen": scen, "results": results, "standings": standings(results),
+                "participants": store.participants(s.code), "done": done,
+                "moments": key_moments([r.choices for r in results], labels, goals),
+                "objective_share": _objective_share(results)}
+
+    def _objective_share(results: list[StoredResult]) -> list[tuple[str, int, int]]:
+        texts: dict[str, list[int]] = {}
+        for r in results:
+            for ob in r.objectives:
+                cell = texts.setdefault(ob["text"], [0, 0])
+                cell[0] += bool(ob.get("met"))
+                cell[1] += 1
+        return [(t, m, n) for t, (m, n) in texts.items()]
+
+    @app.get("/sessions/{code}", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    def dashboard(request: Request, code: str) -> HTMLResponse:
+        return page(request, "session.html", address=str(request.base_url).rstrip("/"), **_session_view(code))
+
+    @app.get("/sessions/{code}/report", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    def report(request: Request, code: str) -> HTMLResponse:
+        return page(request, "report.html", **_session_view(code))
+
+    @app.get("/sessions/{code}/compare", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    def side_by_side(request: Request, code: str, a: int = 0, b: int = 0, customer: int = 1) -> HTMLResponse:
+        view = _session_view(code)
+        by_pid = {r.participant.id: r for r in view["results"]}
+        order = [st.participant_id for st in view["standings"]]
+        a = a if a in by_pid else (order[0] if order else 0)
+        b = b if b in by_pid else (order[-1] if order else 0)
+        pair = [by_pid.get(a), by_pid.get(b)]
+        most = max((len(r.conversations) for r in pair if r is not None), default=0)
+        customer = min(max(1, customer), max(1, most))
+        convs = [next((c for c in r.conversations if c["ordinal"] == customer), None) if r else None for r in pair]
+        return page(request, "compare.html", a=a, b=b, pair=pair, convs=convs, customer=customer, customers=most,
+                    **view)
+
+    @app.get("/sessions/{code}/results.csv", include_in_schema=False, dependencies=INSTRUCTOR)
+    def results_csv(code: str) -> PlainTextResponse:
+        s = store.session(code)
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["rank", "name", "score", "stars", "loyalty", "speed", "accuracy", "objectives_met", "objectives",
+                    "service_level", "abandon_rate", "asa_s", "goal_met_rate", "first_contact_resolution",
+                    "correct_info_rate", "retention", "csat", "responses_chosen", "source", "received", "flags"])
+        by_pid = {r.participant.id: r for r in store.results(s.code)}
+        for st in standings(list(by_pid.values())):
+            r = by_pid[st.participant_id]
+            sp, acc, loy = r.scores["speed"], r.scores["accuracy"], r.scores["loyalty"]
+            w.writerow([st.rank, st.name, st.score, st.stars, st.loyalty, st.speed, st.accuracy, st.objectives_met,
+                        st.objectives, sp.get("service_level"), sp.get("abandon_rate"), sp.get("asa_s"),
+                        acc.get("goal_met_rate"), acc.get("first_contact_resolution"), acc.get("correct_info_rate"),
+                        loy.get("retention"), loy.get("csat"), len(r.choices), r.source, round(r.received, 3),
+                        " | ".join(r.flags)])
+        return PlainTextResponse(out.getvalue(), media_type="text/csv",
+                                 headers={"content-disposition": f'attachment; filename="workshop-{s.code}.csv"'})
+
+    @app.get("/sessions/{code}/playbook.toml", include_in_schema=False, dependencies=INSTRUCTOR)
+    def playbook(code: str) -> PlainTextResponse:
+        s = store.session(code)
+        book = classbook.from_choices(f"{s.title} ({s.code})", s.scenario, [r.choices for r in store.results(s.code)])
+        return PlainTextResponse(classbook.to_toml(book), media_type="application/toml",
+                                 headers={"content-disposition": f'attachment; filename="class-{s.code}.toml"'})
+
+    @app.post("/sessions/{code}/import", include_in_schema=False, dependencies=INSTRUCTOR)
+    async def import_files(request: Request, code: str,
+                           files: Annotated[list[UploadFile], File()]) -> Response:
+        notes = []
+        for f in files:
+            raw = await f.read(MAX_BODY + 1)
+            try:
+                if len(raw) > MAX_BODY:
+                    raise SubmissionError("file", "too large to be a result file")
+                entry = EntryIn.model_validate_json(raw).model_dump()
+                r, new = _import(code, entry)
+                notes.append(f"{f.filename}: {r.participant.name} " + ("added" if new else "was already there"))
+            except (SubmissionError, StoreError, ValueError) as exc:
+                notes.append(f"{f.filename}: not imported: {_short(exc)}")
+        view = _session_view(code)
+        return page(request, "session.html", address=str(request.base_url).rstrip("/"), notes=notes, **view)
+
+    return app
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()
+    return text[0][:300] if text else type(exc).__name__

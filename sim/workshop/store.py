@@ -1,0 +1,266 @@
+"""Workshop sessions, participants and graded results in one SQLite file.
+
+WAL mode so the dashboard reads while trainees submit; every change runs in one
+`BEGIN IMMEDIATE` transaction, so a submission is stored whole or not at all and
+two requests never interleave their writes.  A connection per call keeps it safe
+across the web server's threads.  Participant tokens are stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import string
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "O0I1L")
+CODE_LENGTH = 6
+MAX_NAME = 40
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL, seed INTEGER NOT NULL,
+    levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS participants (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL REFERENCES sessions(code), name TEXT NOT NULL,
+    name_key TEXT NOT NULL, token_hash TEXT NOT NULL, joined REAL NOT NULL, UNIQUE (code, name_key));
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL REFERENCES sessions(code),
+    participant INTEGER NOT NULL UNIQUE REFERENCES participants(id), digest TEXT NOT NULL,
+    received REAL NOT NULL, source TEXT NOT NULL, scores TEXT NOT NULL, objectives TEXT NOT NULL,
+    flags TEXT NOT NULL, choices TEXT NOT NULL, conversations TEXT NOT NULL, document TEXT NOT NULL);
+"""
+
+
+class StoreError(ValueError):
+    """A request the store refuses; `status` is the HTTP status it maps to."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Session:
+    code: str
+    title: str
+    scenario: str
+    seed: int
+    levers_locked: bool
+    time_limit_min: int
+    created: float
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    code: str
+    name: str
+    joined: float
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    id: int
+    participant: Participant
+    digest: str
+    received: float
+    source: str
+    scores: dict[str, Any]
+    objectives: list[dict[str, Any]]
+    flags: list[str]
+    choices: list[dict[str, Any]]
+    conversations: list[dict[str, Any]]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def clean_name(name: str) -> str:
+    """A display name with its whitespace tidied; raises StoreError(422) if it is empty or too long."""
+    text = " ".join(str(name).split())
+    if not text or not text.isprintable():
+        raise StoreError(422, "name: expected a display name of printable characters")
+    if len(text) > MAX_NAME:
+        raise StoreError(422, f"name: at most {MAX_NAME} characters")
+    return text
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(500, f"{self.path}: database schema {row[0]}, this version reads {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # -- instructor key ----------------------------------------------------
+    def instructor_key(self) -> str:
+        """The dashboard's key: made once, kept in the database, so a restart keeps it."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key='instructor_key'").fetchone()
+            if row:
+                return str(row[0])
+            key = secrets.token_urlsafe(12)
+            db.execute("INSERT INTO meta VALUES ('instructor_key', ?)", (key,))
+            return key
+
+    # -- sessions ------------------------------------------------------------
+    def create_session(self, title: str, scenario: str, seed: int, levers_locked: bool,
+                       time_limit_min: int) -> Session:
+        with self._write() as db:
+            for _ in range(100):
+                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                if db.execute("SELECT 1 FROM sessions WHERE code=?", (code,)).fetchone() is None:
+                    break
+            s = Session(code, title, scenario, seed, levers_locked, time_limit_min, time.time())
+            db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?)",
+                       (s.code, s.title, s.scenario, s.seed, int(s.levers_locked), s.time_limit_min, s.created))
+        return s
+
+    def session(self, code: str) -> Session:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM sessions WHERE code=?", (code.upper(),)).fetchone()
+        if row is None:
+            raise StoreError(404, f"no workshop session with the code {code!r}")
+        return Session(row[0], row[1], row[2], int(row[3]), bool(row[4]), int(row[5]), float(row[6]))
+
+    def sessions(self) -> list[Session]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM sessions ORDER BY created DESC").fetchall()
+        return [Session(r[0], r[1], r[2], int(r[3]), bool(r[4]), int(r[5]), float(r[6])) for r in rows]
+
+    # -- participants ----------------------------------------------------------
+    def join(self, code: str, name: str) -> tuple[Participant, str]:
+        """Add a participant; returns them and their token (shown once, stored hashed)."""
+        s = self.session(code)
+        name = clean_name(name)
+        token = secrets.token_urlsafe(18)
+        with self._write() as db:
+            try:
+                cur = db.execute("INSERT INTO participants (code, name, name_key, token_hash, joined) "
+                                 "VALUES (?,?,?,?,?)", (s.code, name, name.casefold(), hash_token(token), time.time()))
+            except sqlite3.IntegrityError:
+                raise StoreError(409, f"the name {name!r} is already taken in this session; "
+                                      "choose another") from None
+            pid = int(cur.lastrowid or 0)
+        return self.participant(pid), token
+
+    def participant(self, pid: int) -> Participant:
+        with self._connect() as db:
+            row = db.execute("SELECT id, code, name, joined FROM participants WHERE id=?", (pid,)).fetchone()
+        if row is None:
+            raise StoreError(404, f"no participant {pid}")
+        return Participant(int(row[0]), row[1], row[2], float(row[3]))
+
+    def by_token(self, code: str, token: str) -> Participant:
+        with self._connect() as db:
+            row = db.execute("SELECT id FROM participants WHERE code=? AND token_hash=?",
+                             (code.upper(), hash_token(token))).fetchone()
+        if row is None:
+            raise StoreError(403, "this participant token is not valid for this session; join first")
+        return self.participant(int(row[0]))
+
+    def by_name(self, code: str, name: str) -> Participant | None:
+        with self._connect() as db:
+            row = db.execute("SELECT id FROM participants WHERE code=? AND name_key=?",
+                             (code.upper(), clean_name(name).casefold())).fetchone()
+        return None if row is None else self.participant(int(row[0]))
+
+    def participants(self, code: str) -> list[Participant]:
+        with self._connect() as db:
+            rows = db.execute("SELECT id, code, name, joined FROM participants WHERE code=? ORDER BY joined, id",
+                              (code.upper(),)).fetchall()
+        return [Participant(int(r[0]), r[1], r[2], float(r[3])) for r in rows]
+
+    def import_participant(self, code: str, name: str) -> Participant:
+        """The participant for an imported offline result: the existing one with that name, or a new one."""
+        found = self.by_name(code, name)
+        return found if found is not None else self.join(code, name)[0]
+
+    # -- results -----------------------------------------------------------------
+    def store_result(self, p: Participant, graded: Any, source: str, document: Any) -> tuple[StoredResult, bool]:
+        """Store a graded result once per participant: (result, True) if new, (existing, False) if a repeat.
+
+        The same play sent again is a repeat and changes nothing; a different play for a
+        participant who already has one is refused (409), so nobody can overwrite a result.
+        """
+        with self._write() as db:
+            row = db.execute("SELECT id, digest FROM results WHERE participant=?", (p.id,)).fetchone()
+            if row is not None:
+                if row[1] != graded.digest:
+                    raise StoreError(409, f"{p.name} already has a result in this session; "
+                                          "ask the instructor if it should be replaced")
+                rid, new = int(row[0]), False
+            else:
+                cur = db.execute(
+                    "INSERT INTO results (code, participant, digest, received, source, scores, objectives, flags, "
+                    "choices, conversations, document) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (p.code, p.id, graded.digest, time.time(), source, json.dumps(graded.scores),
+                     json.dumps(graded.objectives), json.dumps(list(graded.flags)), json.dumps(list(graded.choices)),
+                     json.dumps(list(graded.conversations)), json.dumps(document, sort_keys=True)))
+                rid, new = int(cur.lastrowid or 0), True
+        return self.result(rid), new
+
+    def _result_row(self, r: tuple[Any, ...]) -> StoredResult:
+        return StoredResult(int(r[0]), self.participant(int(r[2])), r[3], float(r[4]), r[5], json.loads(r[6]),
+                            json.loads(r[7]), json.loads(r[8]), json.loads(r[9]), json.loads(r[10]))
+
+    _COLS = "id, code, participant, digest, received, source, scores, objectives, flags, choices, conversations"
+
+    def result(self, rid: int) -> StoredResult:
+        with self._connect() as db:
+            row = db.execute(f"SELECT {self._COLS} FROM results WHERE id=?", (rid,)).fetchone()
+        if row is None:
+            raise StoreError(404, f"no result {rid}")
+        return self._result_row(row)
+
+    def results(self, code: str) -> list[StoredResult]:
+        with self._connect() as db:
+            rows = db.execute(f"SELECT {self._COLS} FROM results WHERE code=? ORDER BY received, id",
+                              (code.upper(),)).fetchall()
+        return [self._result_row(r) for r in rows]
+
+    def document(self, rid: int) -> Any:
+        with self._connect() as db:
+            row = db.execute("SELECT document FROM results WHERE id=?", (rid,)).fetchone()
+        if row is None:
+            raise StoreError(404, f"no result {rid}")
+        return json.loads(row[0])
