@@ -11,8 +11,9 @@ else from the defaults in the data.
 * customer lines: ``openings.<goal>.<segment>.<mood>`` for the first turn,
   ``reactions.<cue>.<segment>.<mood>`` for the reaction to each response and
   optional ``goal_reactions.<goal>.<cue>.<segment>.<mood>`` mixed in for one goal;
-* response lines: ``responses.<kind>.<segment>`` plus optional
-  ``responses.<kind>.by_goal.<goal>.<segment or any>``;
+* response lines: ``responses.<kind>.<segment>`` (shared by every goal, so free
+  of any goal's ``topics`` words) plus ``responses.<kind>.by_goal.<goal>.<segment
+  or any>``; the ``goal_wordings`` kinds need wordings of their own for every goal;
 * feedback: ``feedback.<kind>`` with a default text and variants chosen by
   context (above or below the emotional hurdle, segment, goal, cue, mood): a
   matching variant with a cue wins, then one with a goal, then the one with
@@ -27,8 +28,9 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from .errors import ScenarioError
@@ -112,6 +114,8 @@ class Dialogue:
     feedbacks: Mapping[str, KindFeedback]
     levers: Mapping[tuple[str, str], tuple[str, str]]  # (policy, change) -> (text, lesson id)
     lessons: tuple[Lesson, ...]
+    topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # goal -> its words
+    goal_keyed: tuple[str, ...] = ()  # response kinds with wordings of their own for every goal
 
     # -- customer lines ----------------------------------------------------
     def customer_pool(self, goal: str, segment: str, mood: str, cue: str) -> tuple[str, ...]:
@@ -147,6 +151,19 @@ class Dialogue:
         if not pool:
             raise LookupError(f"no wording for response kind {kind!r}")
         return pool
+
+    def goal_wordings(self, kind: str, segment: str, goal: str) -> tuple[str, ...]:
+        """The wordings written for this goal only (for this segment, then for any segment)."""
+        return self.goal_responses.get((kind, goal, segment), ()) + self.goal_responses.get((kind, goal, "any"), ())
+
+    def topics_of(self, text: str) -> dict[str, str]:
+        """The goals whose topic words `text` uses, each with the first such word found."""
+        out = {}
+        for goal, words in self.topics.items():
+            m = _topic_pattern(words).search(text)
+            if m:
+                out[goal] = m.group(0)
+        return out
 
     def response_line(self, kind: str, segment: str, goal: str, key: int,
                       values: Mapping[str, str] | None = None, avoid: str = "") -> str:
@@ -219,6 +236,12 @@ class Dialogue:
         for text, lesson in self.levers.values():
             out[text] = lesson
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def _topic_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
 
 def line_key(contact_id: int, turn: int, play: int = 0) -> int:

@@ -21,7 +21,10 @@ from .lessons import CatalogNames, Lesson, catalog_names, load_lessons, read_tom
 from .scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
 from .tomlread import MISSING, Reader
 
-SECTIONS = ("placeholders", "openings", "reactions", "goal_reactions", "responses", "feedback", "levers")
+SECTIONS = ("placeholders", "openings", "reactions", "goal_reactions", "responses", "feedback", "levers",
+            "topics", "goal_wordings")
+GOAL_WORDINGS_KEYS = ("kinds", "at_least")
+MAX_TOPIC_WORD_CHARS = 40
 LEVER_CHANGES = ("on", "off", "up", "down") + ESCALATION_PATHS + HIRING_PROFILES + PLAYBOOKS
 _HEATS = ("hot", "cool")
 
@@ -52,6 +55,10 @@ class _Loader:
         self.goal_responses: dict[Any, tuple[str, ...]] = {}
         self.feedbacks: dict[str, KindFeedback] = {}
         self.levers: dict[Any, tuple[str, str]] = {}
+        self.topics: dict[str, tuple[str, ...]] = {}
+        self.goal_keyed: tuple[str, ...] = ()
+        self.at_least = 0
+        self.where: dict[Any, tuple[str, str]] = {}  # table key -> (file, dotted key), for later checks
 
     # -- helpers -------------------------------------------------------------
     def known(self, r: Reader, name: str, options: Iterable[str], what: str) -> bool:
@@ -166,8 +173,59 @@ class _Loader:
                         for s in gr.data:
                             if self.known(gr, s, self.names.segments + ("any",), "segment (or any)"):
                                 self.goal_responses[(kind, goal, s)] = self.lines(gr, s)
+                                self.where[(kind, goal, s)] = (gr.file, gr.key(s))
             elif self.known(kr, seg, self.names.segments, "segment (or by_goal)"):
                 self.responses[(kind, seg)] = self.lines(kr, seg)
+                self.where[(kind, seg)] = (kr.file, kr.key(seg))
+
+    def _topics(self, sec: Reader, goal: str) -> None:
+        if not self.known(sec, goal, self.names.goals, "goal"):
+            return
+        words = sec.texts(goal)
+        for i, word in enumerate(words):
+            if not word.strip() or word != " ".join(word.split()) or len(word) > MAX_TOPIC_WORD_CHARS:
+                sec.fail(f"{goal}[{i}]", f"expected a word or short phrase without extra spaces, got {word!r}")
+        lowered = [w.lower() for w in words]
+        if len(set(lowered)) != len(lowered):
+            sec.fail(goal, "repeats a word")
+        self.topics[goal] = words
+
+    def _goal_wordings(self, sec: Reader, name: str) -> None:
+        if not self.known(sec, name, GOAL_WORDINGS_KEYS, "key"):
+            return
+        if name == "kinds":
+            self.goal_keyed = self.choices(sec, "kinds", tuple(self.names.responses), "response kind")
+        else:
+            self.at_least = int(sec.number("at_least", lo=1, hi=50, integer=True) or 0)
+
+    def check_topics(self, dialogue: Dialogue) -> None:
+        """Shared wordings use no goal's words; a goal's wordings are not another goal's; coverage."""
+        for (kind, seg), lines in self.responses.items():
+            file, key = self.where[(kind, seg)]
+            for i, line in enumerate(lines):
+                for goal, word in dialogue.topics_of(line).items():
+                    self.problems.append(Problem(file, f"{key}[{i}]", (
+                        f"uses {word!r}, a word of the goal {goal} (see [topics]): a wording shared by every goal "
+                        f"must not tie itself to one; move it under responses.{kind}.by_goal.{goal}")))
+                    break
+        for (kind, goal, seg), lines in self.goal_responses.items():
+            file, key = self.where[(kind, goal, seg)]
+            for i, line in enumerate(lines):
+                found = dialogue.topics_of(line)
+                if found and goal not in found:
+                    other, word = next(iter(found.items()))
+                    self.problems.append(Problem(file, f"{key}[{i}]", (
+                        f"uses {word!r}, a word of the goal {other}, and none of {goal}'s: "
+                        f"expected it under by_goal.{other}, or words of {goal}")))
+        for kind in self.goal_keyed:
+            for goal in self.names.goals:
+                for seg in self.names.segments:
+                    n = len(dialogue.goal_wordings(kind, seg, goal))
+                    if n < self.at_least:
+                        file = self.owner.get(f"responses.{kind}") or self.owner.get("goal_wordings.kinds", "")
+                        self.problems.append(Problem(file, f"responses.{kind}.by_goal.{goal}.{seg}", (
+                            f"expected at least {self.at_least} wordings for this goal and segment "
+                            f"(goal_wordings.at_least; {seg} plus any), got {n}")))
 
     def _feedback(self, sec: Reader, kind: str) -> None:
         if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
@@ -217,9 +275,15 @@ class _Loader:
         for ph in PLACEHOLDERS:
             if ph not in self.placeholders:
                 self.problems.append(Problem(source, f"placeholders.{ph}", "is required but missing (a default value)"))
+        if self.goal_keyed and not self.at_least:
+            file = self.owner.get("goal_wordings.kinds", source)
+            self.problems.append(Problem(file, "goal_wordings.at_least", "is required with goal_wordings.kinds"))
+        dialogue = Dialogue(source=source, placeholders=ro(self.placeholders), openings=ro(self.openings),
+                            reactions=ro(self.reactions), goal_reactions=ro(self.goal_reactions),
+                            responses=ro(self.responses), goal_responses=ro(self.goal_responses),
+                            feedbacks=ro(self.feedbacks), levers=ro(self.levers), lessons=lessons,
+                            topics=ro(self.topics), goal_keyed=self.goal_keyed)
+        self.check_topics(dialogue)
         if self.problems:
             raise DialogueError(self.problems)
-        return Dialogue(source=source, placeholders=ro(self.placeholders), openings=ro(self.openings),
-                        reactions=ro(self.reactions), goal_reactions=ro(self.goal_reactions),
-                        responses=ro(self.responses), goal_responses=ro(self.goal_responses),
-                        feedbacks=ro(self.feedbacks), levers=ro(self.levers), lessons=lessons)
+        return dialogue

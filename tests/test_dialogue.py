@@ -21,7 +21,8 @@ from sim.scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KE
 
 MIN_CUSTOMER_LINES = 400
 MIN_RESPONSE_LINES = 600
-MIN_WORDINGS = 6  # per response kind and segment, before goal-specific wordings
+MIN_WORDINGS = 6  # per response kind, segment and goal: what a trainee can be shown
+MIN_GOAL_WORDINGS = 4  # per goal-keyed kind, goal and segment: wordings written for that goal
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -130,11 +131,44 @@ def test_every_cue_has_reactions_for_every_segment_and_mood(dlg, cat):
                 assert dlg.reactions.get((cue, seg, mood)), f"no reaction for {cue}/{seg}/{mood}"
 
 
-def test_every_response_kind_has_several_wordings_per_segment(dlg, cat):
+def test_every_response_kind_has_several_wordings_for_every_customer(dlg, cat):
     for kind in cat.responses:
         for seg in cat.segments:
-            lines = dlg.responses.get((kind, seg), ())
-            assert len(lines) >= MIN_WORDINGS, f"{kind}/{seg} has {len(lines)} wordings"
+            assert dlg.responses.get((kind, seg)), f"{kind}/{seg} has no wordings shared by every goal"
+            for goal in cat.goals:
+                pool = dlg.response_pool(kind, seg, goal)
+                assert len(pool) >= MIN_WORDINGS, f"{kind}/{seg}/{goal} has {len(pool)} wordings"
+
+
+def test_asking_checking_and_explaining_have_wordings_of_their_own_for_every_goal(dlg, cat):
+    assert {"diagnose", "verify", "answer", "plain_language"} <= set(dlg.goal_keyed)
+    for kind in dlg.goal_keyed:
+        for goal in cat.goals:
+            for seg in cat.segments:
+                own = dlg.goal_wordings(kind, seg, goal)
+                assert len(own) >= MIN_GOAL_WORDINGS, f"{kind}/{goal}/{seg}: {len(own)} wordings of its own"
+                pool = dlg.response_pool(kind, seg, goal)
+                assert len(own) / len(pool) >= 0.4, f"{kind}/{goal}/{seg}: the goal's own words are rarely heard"
+
+
+def test_no_goal_specific_wording_can_be_shown_for_another_goal(dlg, cat):
+    assert set(dlg.topics) == set(cat.goals) and all(dlg.topics.values())
+    for kind in cat.responses:
+        for seg in cat.segments:
+            for goal in cat.goals:
+                own = set(dlg.goal_wordings(kind, seg, goal))
+                for line in dlg.response_pool(kind, seg, goal):
+                    found = dlg.topics_of(line)
+                    others = set(found) - {goal}
+                    # another goal's word only in a line written for this goal that also speaks of this goal
+                    assert not others or (line in own and goal in found), (kind, seg, goal, line, found)
+    # what the players saw: a billing dispute asked about firmware after "Ask diagnostic questions"
+    for key in range(300):
+        for kind in ("diagnose", "verify", "jargon", "quick_answer"):
+            line = dlg.response_line(kind, "professional", "billing_dispute", key).lower()
+            assert not any(w in line for w in ("firmware", "serial", "self-test", "unit")), line
+    assert dlg.topics_of("Which firmware version are you on?") == {"faulty_product": "firmware"}
+    assert dlg.topics_of("I'll reorder the list and unite the teams.") == {}
 
 
 def test_segments_get_their_own_wordings(dlg, cat):
@@ -344,6 +378,31 @@ def test_error_for_a_bad_feedback_variant_and_lesson(tmp_path):
     assert "hot, cool" in _find(problems, "feedback.answer.variants[0].heat").message
     assert "unknown key" in _find(problems, "feedback.answer.variants[1].colour").message
     assert "at least one condition" in _find(problems, "feedback.answer.variants[1]").message
+
+
+def test_error_for_a_shared_wording_that_belongs_to_one_goal(tmp_path):
+    topics = '[topics]\nfaulty_product = ["firmware", "self-test"]\nbilling_dispute = ["charge"]\n'
+    problems = _load_text(tmp_path, t=topics, a='[responses.diagnose]\n'
+                          'professional = ["What changed?", "Which firmware are you on?"]\n'
+                          '[responses.diagnose.by_goal.billing_dispute]\n'
+                          'any = ["Which charge is it?", "Does the self-test pass?"]\n')
+    p = _find(problems, "responses.diagnose.professional[1]")
+    assert p.file.endswith("a.toml") and "'firmware'" in p.message and "by_goal.faulty_product" in p.message
+    p = _find(problems, "responses.diagnose.by_goal.billing_dispute.any[1]")
+    assert "'self-test'" in p.message and "faulty_product" in p.message
+    assert not [q for q in problems if q.key.endswith(("professional[0]", "any[0]"))]
+
+
+def test_error_for_a_goal_keyed_kind_without_wordings_for_every_goal(tmp_path):
+    kinds = '[goal_wordings]\nkinds = ["verify"]\nat_least = 2\n[topics]\nrefund_me = ["x"]\n'
+    problems = _load_text(tmp_path, t=kinds, a='[responses.verify]\nend_user = ["Let me check."]\n'
+                          '[responses.verify.by_goal.how_to]\nany = ["Let me check the steps."]\n'
+                          'end_user = ["Let me check your model."]\n')
+    assert "not a defined goal" in _find(problems, "topics.refund_me").message
+    p = _find(problems, "responses.verify.by_goal.how_to.professional")
+    assert "at least 2" in p.message and "got 1" in p.message
+    assert "got 0" in _find(problems, "responses.verify.by_goal.billing_dispute.end_user").message
+    assert not [q for q in problems if q.key == "responses.verify.by_goal.how_to.end_user"]
 
 
 def test_error_for_a_duplicate_definition_names_both_files(tmp_path):
