@@ -121,7 +121,7 @@ def comparison_tasks(variants: Sequence[Variant], seeds: Sequence[int]) -> list[
 
     If a run stops early, the finished replications are whole sets of every variant.
     """
-    return [Task(var.scenario, s, "kpis") for s in seeds for var in variants]
+    return [Task(var.scenario, s, "kpis", var.responder) for s in seeds for var in variants]
 
 
 def comparison_of(variants: Sequence[Variant], seeds: Sequence[int], results: Sequence[dict[str, Any] | None],

@@ -11,6 +11,7 @@ class did?".
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -72,7 +73,8 @@ def from_choices(name: str, scenario: str, plays: Iterable[Iterable[Mapping[str,
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML basic string: JSON's escapes are TOML's, except that TOML also forbids a raw DEL."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def to_toml(book: ClassBook) -> str:

@@ -245,6 +245,7 @@ def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
     app = FastAPI(title="ServiceFloor workshop", version="1",
                   description="Join a workshop session, send a result; the server replays and scores it.")
     app.state.store, app.state.key, app.state.names = store, key, names
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
     templates = Jinja2Templates(directory=str(assets_dir() / "workshop"))
 
     @app.exception_handler(StoreError)

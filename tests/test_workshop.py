@@ -1,0 +1,248 @@
+"""The workshop server: sessions, joining, replay-graded submissions, the dashboard and its exports."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import html
+import io
+import json
+import sqlite3
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sim.workshop.grading import Rules, SubmissionError, grade
+from sim.workshop.server import ENTRY_FORMAT, MAX_BODY, create_app
+from sim.workshop.store import Store, hash_token
+from workshop_helpers import class_results, result_doc
+
+SCEN, SEED = "three_reps", 1
+
+
+@pytest.fixture()
+def db(tmp_path):
+    return tmp_path / "workshop.sqlite3"
+
+
+@pytest.fixture()
+def client(db):
+    return TestClient(create_app(db))
+
+
+def _session(client, scenario=SCEN, seed=SEED, locked=True) -> str:
+    r = client.post("/api/sessions", json={"scenario": scenario, "seed": seed, "levers_locked": locked},
+                    headers={"X-Instructor-Key": client.app.state.key})
+    assert r.status_code == 201, r.text
+    return r.json()["code"]
+
+
+def _join(client, code, name):
+    r = client.post(f"/api/sessions/{code}/participants", json={"name": name})
+    assert r.status_code == 201, r.text
+    return r.json()["token"]
+
+
+def _submit(client, code, token, doc):
+    return client.post(f"/api/sessions/{code}/results", json=doc, headers={"Authorization": f"Bearer {token}"})
+
+
+# -- grading ---------------------------------------------------------------------------------------
+
+
+def test_an_honest_result_is_graded_to_its_own_scores_with_no_flags():
+    doc = result_doc(SCEN, SEED, 0)
+    g = grade(doc, Rules(SCEN, SEED, True))
+    assert g.flags == ()
+    assert g.scores["overall"] == doc["scores"]["overall"]
+    assert len(g.choices) == len(doc["decisions"]) and g.conversations
+
+
+def test_a_tampered_score_is_ignored_and_flagged():
+    doc = result_doc(SCEN, SEED, 1)  # a poor play
+    honest = grade(doc, Rules(SCEN, SEED, True)).scores["overall"]["score"]
+    doc["scores"]["overall"]["score"] = 99.0
+    g = grade(doc, Rules(SCEN, SEED, True))
+    assert g.scores["overall"]["score"] == honest < 99.0
+    assert any("claimed score 99.0" in f for f in g.flags)
+
+
+def test_edited_decisions_are_scored_as_replayed_and_flagged():
+    doc = result_doc(SCEN, SEED, 0)
+    edited = copy.deepcopy(doc)
+    edited["decisions"][0]["kind"] = "your_choice" if doc["decisions"][0]["kind"] != "your_choice" else "answer"
+    g = grade(edited, Rules(SCEN, SEED, True))
+    assert g.scores["overall"] != doc["scores"]["overall"]
+    assert g.flags, "the claimed scores no longer match the decisions"
+
+
+@pytest.mark.parametrize("change,field", [
+    (lambda d: d.update(seed=d["seed"] + 1), "seed"),
+    (lambda d: d["scenario"].update(id="calm_weekday"), "scenario.id"),
+    (lambda d: d["decisions"][0].update(kind="bribe"), "decisions[0].kind"),
+    (lambda d: d["decisions"].append(dict(d["decisions"][0])), "decisions[%d]"),
+    (lambda d: d["decisions"][0].update(time=float("inf")), "decisions[0].time"),
+    (lambda d: d.update(format="something else"), "format"),
+    (lambda d: d["commands"].append({"time": 5.0, "type": "policy", "key": "staffing", "value": [9]}), "commands[%d]"),
+])
+def test_results_that_break_the_session_rules_are_refused(change, field):
+    doc = result_doc(SCEN, SEED, 0)
+    change(doc)
+    with pytest.raises(SubmissionError) as err:
+        grade(doc, Rules(SCEN, SEED, True))
+    want = field % (len(doc["decisions"]) - 1) if "decisions[%d]" in field else \
+        field % (len(doc["commands"]) - 1) if "%d" in field else field
+    assert err.value.field == want
+
+
+# -- the API ---------------------------------------------------------------------------------------
+
+
+def test_a_class_joins_submits_and_is_ranked_by_the_servers_scores(client):
+    code = _session(client)
+    docs = class_results(SCEN, SEED, 4)
+    for name, text in docs:
+        r = _submit(client, code, _join(client, code, name), json.loads(text))
+        assert r.status_code == 201, r.text
+        assert r.json()["flags"] == []
+    board = client.get(f"/api/sessions/{code}/leaderboard").json()
+    assert [b["name"] for b in board] == [n for n, t in sorted(docs, key=lambda x: -json.loads(x[1])["scores"]
+                                                                ["overall"]["score"])]
+    assert [b["rank"] for b in board] == [1, 2, 3, 4]
+    assert board[0]["score"] >= board[-1]["score"] and board[0]["stars"] >= board[-1]["stars"]
+
+
+def test_a_submission_sent_twice_is_stored_once(client, db):
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    doc = result_doc(SCEN, SEED, 0)
+    first, again = _submit(client, code, token, doc), _submit(client, code, token, doc)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["stored"] is False and again.json()["result_id"] == first.json()["result_id"]
+    other = _submit(client, code, token, result_doc(SCEN, SEED, 1))
+    assert other.status_code == 409
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 1
+
+
+def test_a_token_is_needed_to_submit_for_a_name(client):
+    code, other = _session(client), _session(client)
+    token = _join(client, code, "Ana")
+    doc = result_doc(SCEN, SEED, 0)
+    assert client.post(f"/api/sessions/{code}/results", json=doc).status_code == 401
+    assert _submit(client, code, "not-a-token", doc).status_code == 403
+    assert _submit(client, other, token, doc).status_code == 403  # a token of another session
+    assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
+
+
+def test_bad_submissions_get_a_clear_4xx_and_change_nothing(client, db):
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    url = f"/api/sessions/{code}/results"
+    wrong_seed = dict(result_doc(SCEN, SEED, 0), seed=SEED + 5)
+    r = client.post(url, json=wrong_seed, headers=headers)
+    assert r.status_code == 422 and r.json()["field"] == "seed" and "seed" in r.json()["detail"]
+    assert client.post(url, content=b"{not json", headers=headers).status_code == 422
+    assert client.post(url, json={"format": 1}, headers=headers).status_code == 422
+    assert client.post(url, content=b"x" * (MAX_BODY + 1), headers=headers).status_code == 413
+    assert client.post("/api/sessions/NOPE99/results", json=result_doc(SCEN, SEED, 0), headers=headers) \
+        .status_code == 404
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
+
+
+def test_names_are_unique_per_session_and_tokens_are_stored_hashed(client, db):
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    assert client.post(f"/api/sessions/{code}/participants", json={"name": " ana "}).status_code == 409
+    assert client.post(f"/api/sessions/{code}/participants", json={"name": ""}).status_code == 422
+    assert client.post(f"/api/sessions/{code}/participants", json={"name": "x" * 41}).status_code == 422
+    stored = sqlite3.connect(db).execute("SELECT token_hash FROM participants").fetchone()[0]
+    assert stored == hash_token(token) and token not in stored
+
+
+def test_sessions_and_results_survive_a_restart(db):
+    first = TestClient(create_app(db))
+    code = _session(first)
+    _submit(first, code, _join(first, code, "Ana"), result_doc(SCEN, SEED, 0))
+    key = first.app.state.key
+    again = TestClient(create_app(db))  # a new process on the same database
+    assert again.app.state.key == key
+    assert [b["name"] for b in again.get(f"/api/sessions/{code}/leaderboard").json()] == ["Ana"]
+    assert again.get(f"/api/sessions/{code}").json()["scenario"] == SCEN
+
+
+def test_instructor_pages_and_session_creation_need_the_key(client):
+    code = _session(client)
+    assert client.post("/api/sessions", json={"scenario": SCEN}).status_code == 401
+    for path in (f"/sessions/{code}", f"/sessions/{code}/results.csv", f"/sessions/{code}/playbook.toml"):
+        assert client.get(path).status_code == 401
+    assert "instructor key" in client.get("/").text.lower()
+    r = client.get(f"/?key={client.app.state.key}", follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get(f"/sessions/{code}").status_code == 200  # the cookie is set now
+
+
+def test_the_dashboard_shows_who_chose_what_and_what_it_did(client):
+    code = _session(client)
+    for name, text in class_results(SCEN, SEED, 4):
+        _submit(client, code, _join(client, code, name), json.loads(text))
+    client.get(f"/?key={client.app.state.key}")
+    page = html.unescape(client.get(f"/sessions/{code}").text)
+    assert code in page and "4</b> finished" in page
+    assert "Customer 1" in page and "their customers' frustration" in page
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/sessions/{code}/results.csv").text)))
+    assert [r["rank"] for r in rows] == ["1", "2", "3", "4"]
+    assert float(rows[0]["score"]) >= float(rows[-1]["score"])
+    report = client.get(f"/sessions/{code}/report").text
+    assert "@media print" in report and "Debrief" in report
+    board = client.get(f"/api/sessions/{code}/leaderboard").json()
+    side = client.get(f"/sessions/{code}/compare", params={"a": board[0]["participant_id"],
+                                                           "b": board[-1]["participant_id"]}).text
+    assert board[0]["name"] in side and board[-1]["name"] in side and "frustration" in side
+
+
+def test_an_offline_result_file_is_imported_once_and_a_bad_one_adds_nobody(client, db):
+    code = _session(client)
+    client.get(f"/?key={client.app.state.key}")
+    entry = {"format": ENTRY_FORMAT, "code": code, "name": "Offline Olu", "result": result_doc(SCEN, SEED, 0)}
+    bad = dict(entry, name="Broken Bo", result=dict(entry["result"], seed=77))
+    files = [("files", ("olu.json", json.dumps(entry), "application/json")),
+             ("files", ("bo.json", json.dumps(bad), "application/json")),
+             ("files", ("junk.json", b"\x00\x01 not json", "application/json"))]
+    page = client.post(f"/sessions/{code}/import", files=files).text
+    assert "Offline Olu added" in page and "bo.json: not imported" in page and "junk.json: not imported" in page
+    again = client.post(f"/sessions/{code}/import", files=files[:1]).text
+    assert "was already there" in again
+    names = [b["name"] for b in client.get(f"/api/sessions/{code}/leaderboard").json()]
+    assert names == ["Offline Olu"]
+    assert [r[0] for r in sqlite3.connect(db).execute("SELECT name FROM participants")] == ["Offline Olu"]
+
+
+def test_open_levers_accept_policy_changes_and_locked_ones_refuse_them(client):
+    locked, open_ = _session(client, "calm_weekday", 2, True), _session(client, "calm_weekday", 2, False)
+    doc = result_doc("calm_weekday", 2, 0, size=1)
+    doc["commands"].append({"time": 600.0, "type": "policy", "key": "playbook", "value": "fast_and_friendly"})
+    r_locked = _submit(client, locked, _join(client, locked, "Ana"), doc)
+    assert r_locked.status_code == 422 and "locked" in r_locked.json()["detail"]
+    r_open = _submit(client, open_, _join(client, open_, "Ana"), doc)
+    assert r_open.status_code == 201
+    assert r_open.json()["flags"], "the claimed scores were computed without the playbook change"
+
+
+def test_store_writes_are_all_or_nothing(tmp_path):
+    store = Store(tmp_path / "w.db")
+    s = store.create_session("t", SCEN, SEED, True, 0)
+    p, _ = store.join(s.code, "Ana")
+
+    class Broken:
+        digest = "d"
+        scores = {"overall": {}}
+        objectives: list = []
+        flags = ()
+        choices = ({"x": object()},)  # not JSON: the insert fails half-way
+        conversations = ()
+
+    with pytest.raises(TypeError):
+        store.store_result(p, Broken(), "game", {})
+    assert store.results(s.code) == []
+    assert sqlite3.connect(tmp_path / "w.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
