@@ -101,7 +101,7 @@ def test_the_lab_runs_a_class_playbook_and_a_carp_class_keeps_more_customers(tmp
     c = compare(variants, replications=3)
     rows = {(r.variant, r.kpi.name): r for r in c.rows()}
     assert rows[("carp_class", "retention")].mean.mean > rows[("quick_class", "retention")].mean.mean
-    assert rows[("carp_class", "goal_met")].mean.mean > rows[("quick_class", "goal_met")].mean.mean
+    assert rows[("carp_class", "goal_met_rate")].mean.mean > rows[("quick_class", "goal_met_rate")].mean.mean
 
 
 def test_workshop_commands_create_import_and_export(tmp_path, capsys):
