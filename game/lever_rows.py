@@ -83,8 +83,11 @@ class LeverRows:
                              enabled=enabled)
 
     def draw(self, surface: pygame.Surface, area: pygame.Rect, p: Policies, interval: int | None,
-             marked: Collection[str] = ()) -> None:
-        """Paint the rows; staffing at `interval` (None: the whole shift); `marked` keys get a bar."""
+             marked: Collection[str] = (), reference: Policies | None = None) -> None:
+        """Paint the rows; staffing at `interval` (None: the whole shift); `marked` keys get a bar.
+
+        With a `reference`, the staffing chart also marks its staffing where it differs.
+        """
         ui, f = self.ui, self.ui.fonts
         for lever, row, notes in self.rows(area, p):
             pygame.draw.line(surface, LINE, (row.left, row.top - ui.px(4)), (row.right, row.top - ui.px(4)))
@@ -99,7 +102,8 @@ class LeverRows:
                           14, ACCENT, anchor="topright")
             y = row.top + ui.px(30)
             if lever.kind == "staffing":
-                self._staffing_chart(surface, pygame.Rect(row.left, y, row.width, ui.px(28)), p, interval)
+                self._staffing_chart(surface, pygame.Rect(row.left, y, row.width, ui.px(28)), p, interval,
+                                     reference.staffing if reference is not None else None)
                 y += ui.px(34)
             cost = cost_text(lever, p, self.scen)
             if cost:
@@ -111,10 +115,11 @@ class LeverRows:
                                   13, MUTED, max_lines=notes)
 
     @staticmethod
-    def _staffing_chart(surface: pygame.Surface, rect: pygame.Rect, p: Policies, now: int | None) -> None:
+    def _staffing_chart(surface: pygame.Surface, rect: pygame.Rect, p: Policies, now: int | None,
+                        reference: Sequence[int] | None = None) -> None:
         staffing = p.staffing
         n = len(staffing)
-        top = max(max(staffing), 1)
+        top = max(max(staffing), max(reference or (1,)), 1)
         bw = rect.width / n
         for i, s in enumerate(staffing):
             h = round(rect.height * s / top)
@@ -124,3 +129,6 @@ class LeverRows:
             else:
                 colour = ACCENT if i == now else (PANEL_2 if i < now else (110, 140, 170))
             pygame.draw.rect(surface, colour, bar)
+            if reference is not None and i < len(reference) and reference[i] != s:
+                y = rect.bottom - round(rect.height * reference[i] / top)
+                pygame.draw.line(surface, WARN, (bar.left, y), (bar.right - 1, y), 2)

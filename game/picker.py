@@ -15,7 +15,7 @@ from .theme import ACCENT, BAD, LINE, MUTED, PANEL, TEXT, WARN
 from .ui import Action
 
 
-def _load_all(extra: str | None = None) -> list[tuple[str, Scenario | None, str]]:
+def load_all(extra: str | None = None) -> list[tuple[str, Scenario | None, str]]:
     """(name, scenario or None, problem) for every shipped scenario, and `extra` (a file) first if given."""
     paths: list[str | Path] = list(list_scenarios())
     if extra and Path(extra).suffix == ".toml" and Path(extra).resolve() not in [Path(p).resolve() for p in paths]:
@@ -39,7 +39,7 @@ class PickerScene(Scene):
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
-        self.items = _load_all(ctx.start_scenario)
+        self.items = load_all(ctx.start_scenario)
         self.best = ctx.storage.best_results()
         names = [stem for stem, _, _ in self.items]
         want = Path(ctx.settings.last_scenario).stem

@@ -1,4 +1,4 @@
-"""The title screen: play, resume a saved shift, settings, quit."""
+"""The title screen: play, resume a saved shift, the policy lab, settings, quit."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ class TitleScene(Scene):
         self.w.button(pygame.Rect(cx - bw // 2, y, bw, bh), "Play a scenario  (Enter)", Action("play"),
                       cls="" if self.save else "@primary")
         y += bh + gap
+        self.w.button(pygame.Rect(cx - bw // 2, y, bw, ui.px(40)), "Policy lab: compare policies", Action("lab"),
+                      tip="For managers: run policy variants side by side, with confidence intervals")
+        y += ui.px(40) + gap
         s = self.ctx.settings
         half = (bw - gap) // 2
         self.w.button(pygame.Rect(cx - bw // 2, y, half, ui.px(40)),
@@ -49,6 +52,9 @@ class TitleScene(Scene):
         if action.name in ("play", "confirm"):
             from .picker import PickerScene
             return Push(PickerScene(self.ctx))
+        if action.name == "lab":
+            from .manager import ManagerScene
+            return Push(ManagerScene(self.ctx))
         if action.name == "resume" and self.save is not None:
             return self._resume()
         if action.name == "toggle_slow":
