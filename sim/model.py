@@ -291,8 +291,13 @@ class Centre:
         self._at(t, lambda: self.apply(Answer(contact_id, kind)))
 
     def schedule(self, t: float, command: Command) -> None:
-        """Apply a command at simulated time t (replay of a logged policy change)."""
-        self._at(t, lambda: self.apply(command))
+        """Apply a command at simulated time t (replay of a logged policy change).
+
+        It lands after the answers already due at that same instant: the log keeps
+        commands and answers apart, and an answer recorded at t was given before a
+        command at t (after a hand-back at t the turn was no longer the trainee's).
+        """
+        self._at(t, lambda: self._at(t, lambda: self.apply(command)))
 
     def _at(self, t: float, fn: Any) -> None:
         # URGENT, like the stop event of advance_to: a command lands before the model's own

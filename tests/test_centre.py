@@ -63,3 +63,16 @@ def test_finish_hands_the_trainee_back_as_a_logged_command(calm):
     centre.finish()
     assert any(isinstance(cmd, TakeCalls) and cmd.agent_id is None for _, cmd in centre.commands)
     assert not centre.pending
+
+
+def test_an_answer_given_at_the_same_instant_as_the_hand_back_replays(calm):
+    """Found by the workshop load test: a turn answered at the very end of the day, then the hand-back."""
+    from sim.workshop.practice import play, simulated_class
+
+    name, choose = simulated_class(60)[25]
+    played = play(calm, 1, choose)
+    last = played.decisions[-1]
+    assert last.time == calm.horizon_s, "this play answers a turn at the moment the trainee leaves"
+    doc = json.loads(json.dumps(result_document(played), default=float))
+    again = replay(doc, calm)
+    assert again.scores == played.scores and again.decisions == played.decisions
