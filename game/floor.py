@@ -33,6 +33,26 @@ TICKER_EVERY_S = 0.5
 KEYS_HELP = "Space pause  ·  +/- speed  ·  1-5 answer  ·  T take calls  ·  C/P panels  ·  F11 fullscreen"
 
 
+def floor_layout(size: tuple[int, int], scale: float) -> dict[str, pygame.Rect]:
+    """The floor's areas for a window size: the side panel (conversation, policies) and the floor."""
+
+    def px(n: float) -> int:
+        return round(n * scale)
+
+    w, h = size
+    top, bottom = px(62), px(30)
+    rw = min(px(480), int(w * 0.42))
+    right = pygame.Rect(w - rw - px(8), top + px(6), rw, h - top - bottom - px(12))
+    tabs = pygame.Rect(right.left, right.top, right.width, px(34))
+    panel = pygame.Rect(right.left + px(12), tabs.bottom + px(12), right.width - px(24), right.bottom - tabs.bottom - px(20))
+    left = pygame.Rect(px(10), top + px(6), right.left - px(20), right.height)
+    qh = min(px(240), int(left.height * 0.42))
+    queues = pygame.Rect(left.left, left.top + px(24), left.width, qh)
+    team = pygame.Rect(left.left, queues.bottom + px(32), left.width, left.bottom - queues.bottom - px(32))
+    return {"right": right, "tabs": tabs, "panel": panel, "left": left, "queues": queues, "team": team,
+            "bottom": pygame.Rect(0, h - bottom, w, bottom)}
+
+
 class FloorScene(Scene):
     """The shift in progress."""
 
@@ -63,20 +83,7 @@ class FloorScene(Scene):
 
     # -- layout -----------------------------------------------------------
     def layout(self) -> dict[str, pygame.Rect]:
-        ui = self.ui
-        w, h = ui.size
-        top, bottom = ui.px(62), ui.px(30)
-        rw = min(ui.px(480), int(w * 0.42))
-        right = pygame.Rect(w - rw - ui.px(8), top + ui.px(6), rw, h - top - bottom - ui.px(12))
-        tabs = pygame.Rect(right.left, right.top, right.width, ui.px(34))
-        panel = pygame.Rect(right.left + ui.px(12), tabs.bottom + ui.px(12), right.width - ui.px(24),
-                            right.bottom - tabs.bottom - ui.px(20))
-        left = pygame.Rect(ui.px(10), top + ui.px(6), right.left - ui.px(20), right.height)
-        qh = min(ui.px(240), int(left.height * 0.42))
-        queues = pygame.Rect(left.left, left.top + ui.px(24), left.width, qh)
-        team = pygame.Rect(left.left, queues.bottom + ui.px(32), left.width, left.bottom - queues.bottom - ui.px(32))
-        return {"right": right, "tabs": tabs, "panel": panel, "left": left, "queues": queues, "team": team,
-                "bottom": pygame.Rect(0, h - bottom, w, bottom)}
+        return floor_layout(self.ui.size, self.ui.scale)
 
     def active_panel(self) -> SpotlightPanel | PolicyPanel:
         return self.spotlight if self.tab == "conversation" else self.policy

@@ -105,7 +105,8 @@ class ReplayScene(Scene):
             agent = self.names.get(st.agent_id, "")
             label = scen.responses[st.kind].label if st.kind in scen.responses else st.kind
             who = "you" if st.by_trainee else "agent"
-            out.append(Line(who, voice.response_line(st.kind, label, seg, goal, cid, st.turn, agent),
+            said = [ln.text for ln in out if ln.who in ("you", "agent")]
+            out.append(Line(who, voice.response_line(st.kind, label, seg, goal, cid, st.turn, agent, avoid=said),
                             "neutral", ("You: " if st.by_trainee else f"{agent}: ") + label))
             turn = 99 if st.cue in CLOSING_CUES else st.turn + 1
             said = next((ln.text for ln in reversed(out) if ln.who == "customer"), "")

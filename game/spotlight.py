@@ -18,8 +18,8 @@ from . import text, voice
 from .options import choose
 from .panel import Panel
 from .session import Session
-from .talk_view import Line, draw_bar, draw_mood_meter, draw_transcript
-from .theme import ACCENT, BAD, GOOD, MUTED, TEXT, TONE_COLOURS, WARN
+from .talk_view import MOOD_ROW_HEIGHT, Line, draw_mood_row, draw_option, draw_transcript, option_rects
+from .theme import ACCENT, BAD, GOOD, MUTED, TEXT, WARN
 from .ui import Action, Group
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +37,7 @@ ENDINGS = {
     "gives_up": ("The customer gave up and left.", "bad"),
 }
 SHOWN_CUE = {"relieved_but_misinformed": "relieved"}  # live, nobody knows the answer was wrong yet
+HEAD, CUSTOMER_BLOCK = 36, 61  # base units: the trainee's name row; the caller's facts (three rows)
 FLASH_S = 2.0
 
 
@@ -48,6 +49,7 @@ class SpotlightPanel(Panel):
         self.session = session
         self.view: TurnView | None = None
         self.options: tuple[str, ...] = ()
+        self.wordings: dict[str, str] = {}  # what the trainee would say for each option, as shown
         self.lines: list[Line] = []
         self.contact_id = -1
         self.who = ("how_to", "end_user")  # goal and segment of the current customer
@@ -85,18 +87,32 @@ class SpotlightPanel(Panel):
         label = "Keep my calls  (T)" if self.session.handing_back else "Hand back  (T)"
         w.button(pygame.Rect(r.right - ui.px(150), r.top, ui.px(150), ui.px(32)), label,
                  Action("take_calls"), cls="@small", tip="Give your calls back to the team's playbook")
-        n = len(self.options)
-        bh, gap = ui.px(38), ui.px(6)
-        y = r.bottom - n * (bh + gap) + gap
-        labels = self.session.scenario.responses
-        for i, kind in enumerate(self.options, start=1):
-            label = labels[kind].label if kind in labels else kind
-            w.button(pygame.Rect(r.left, y, r.width, bh), f"{i}   {label}", Action("answer", kind), cls="@option")
-            y += bh + gap
+        for i, (kind, rect) in enumerate(zip(self.options, self.option_rects()), start=1):
+            w.button(rect, "", Action("answer", kind), cls="@option")
+
+    def option_rects(self) -> list[pygame.Rect]:
+        """Where the option cards are: stacked at the bottom of the panel, as tall as their words."""
+        if not self.options:
+            return []
+        r = self.rect
+        return option_rects(self.ui.fonts, r.left, r.bottom, r.width, [self.wordings[k] for k in self.options],
+                            self.ui.scale)
 
     def options_top(self) -> int:
-        n = len(self.options)
-        return self.rect.bottom - n * (self.ui.px(38) + self.ui.px(6)) if n else self.rect.bottom
+        rects = self.option_rects()
+        top = rects[0].top if rects else self.rect.bottom
+        return top - self.ui.fonts.line_height(12) // 2  # the first card's tag sticks out above it
+
+    def transcript_rect(self) -> pygame.Rect:
+        """What is left for the conversation so far: between the caller's facts and the options."""
+        ui, r = self.ui, self.rect
+        top = r.top + ui.px(HEAD + (CUSTOMER_BLOCK if self.view is not None else 0) + MOOD_ROW_HEIGHT + 6)
+        bottom = self.options_top() - ui.px(4)
+        return pygame.Rect(r.left, top, r.width, max(0, bottom - top))
+
+    def label(self, kind: str) -> str:
+        labels = self.session.scenario.responses
+        return labels[kind].label if kind in labels else kind.replace("_", " ")
 
     # -- actions ----------------------------------------------------------
     def handle(self, action: Action) -> bool:
@@ -111,7 +127,7 @@ class SpotlightPanel(Panel):
                 self.session.hand_back()
                 if self.session.trainee_agent is None:
                     self._reset()
-                self.view, self.options = None, ()
+                self.view, self.options, self.wordings = None, (), {}
                 self.rebuild()
             return True
         if action.name == "take_as":
@@ -136,7 +152,7 @@ class SpotlightPanel(Panel):
 
     def _reset(self) -> None:
         self.view, self.options, self.awaiting = None, (), None
-        self.lines, self.contact_id = [], -1
+        self.lines, self.contact_id, self.wordings = [], -1, {}
 
     def answer(self, kind: str) -> None:
         v = self.view
@@ -145,12 +161,16 @@ class SpotlightPanel(Panel):
         if err:
             self.lines.append(Line("note", err, "bad"))
             return
-        label = self.session.scenario.responses[kind].label
-        words = voice.response_line(kind, label, v.segment, v.goal, v.contact_id, v.turn, self.agent_name(), v.need)
-        self.lines.append(Line("you", words, "neutral", label))
+        words = self.wordings.get(kind) or self._words(v, kind)
+        self.lines.append(Line("you", words, "neutral", self.label(kind)))
         self.awaiting = (v.contact_id, v.turn, kind)
-        self.view, self.options = None, ()
+        self.view, self.options, self.wordings = None, (), {}
         self.rebuild()
+
+    def _words(self, v: TurnView, kind: str) -> str:
+        said = [ln.text for ln in self.lines if ln.who == "you"]
+        return voice.response_line(kind, self.label(kind), v.segment, v.goal, v.contact_id, v.turn,
+                                   self.agent_name(), v.need, avoid=said)
 
     # -- following the model ----------------------------------------------
     def update(self, dt: float) -> None:
@@ -183,6 +203,7 @@ class SpotlightPanel(Panel):
         self.lines.append(Line("customer", words, voice.cue_tone(cue), caption))
         self.lines = self.lines[-12:]
         self.options = choose(view)
+        self.wordings = {k: self._words(view, k) for k in self.options}
         self.rebuild()
 
     def _scan_turns(self) -> None:
@@ -230,11 +251,13 @@ class SpotlightPanel(Panel):
                               pygame.Rect(r.left, r.top + ui.px(130), r.width, ui.px(90)), 14, MUTED)
             return
         agent = self.session.centre.agents[self.session.trainee_agent]
-        state = agent.state.replace("_", "-")
-        text.draw(surface, f, f"You are {agent.name}", r.topleft, 17, ACCENT, bold=True)
+        name = text.draw(surface, f, f"You are {agent.name}", r.topleft, 16, ACCENT, bold=True)
         status = "handing back after this call" if self.session.handing_back else f"calls taken {self.calls_taken}"
-        text.muted(surface, f, f"{state}  ·  {status}", (r.left, r.top + ui.px(24)), 13)
-        y = r.top + ui.px(48)
+        if self.view is None:
+            status = f"{agent.state.replace('_', '-')}  ·  {status}"
+        room = r.right - ui.px(158) - name.right - ui.px(10)
+        text.muted(surface, f, f.fit(f"·  {status}", room, 13), (name.right + ui.px(8), r.top + ui.px(3)), 13)
+        y = r.top + ui.px(HEAD)
         v = self.view
         if v is None and not self.lines:
             text.draw_wrapped(surface, f, "Waiting for your next customer... The clock keeps running: "
@@ -242,32 +265,29 @@ class SpotlightPanel(Panel):
                               pygame.Rect(r.left, y, r.width, ui.px(80)), 14, MUTED)
             return
         if v is not None:
-            y = self._draw_customer(surface, v, y)
-        draw_mood_meter(surface, f, pygame.Rect(r.left, y, r.width, ui.px(60)), self.mood, ui.scale)
-        y += ui.px(68)
-        draw_bar(surface, f, pygame.Rect(r.left, y, r.width // 2, ui.px(18)), self.trust, "trust", ACCENT)
-        cue, left = self.flash
-        if left > 0 and cue:
-            tone = voice.cue_tone(cue)
-            colour = TONE_COLOURS.get(tone, MUTED)
-            text.draw(surface, f, "They " + voice.cue_phrase(cue), (r.right, y), 14, colour, bold=True,
-                      anchor="topright")
-        y += ui.px(26)
-        bottom = self.options_top() - ui.px(8)
-        draw_transcript(surface, f, pygame.Rect(r.left, y, r.width, bottom - y), self.lines, ui.scale)
+            self._draw_customer(surface, v, y)
+            y += ui.px(CUSTOMER_BLOCK)
+        draw_mood_row(surface, f, pygame.Rect(r.left, y, r.width, ui.px(MOOD_ROW_HEIGHT)), self.mood, self.trust,
+                      ui.scale)
+        box = self.transcript_rect()
+        draw_transcript(surface, f, box, self.lines, ui.scale)
         if v is None and self.awaiting is not None:
-            text.muted(surface, f, "...", (r.left, bottom - ui.px(4)), 14)
+            text.muted(surface, f, "...", (r.left, box.bottom - ui.px(4)), 14)
+        for i, (kind, rect) in enumerate(zip(self.options, self.option_rects()), start=1):
+            el = ui.find(Action("answer", kind))
+            draw_option(surface, f, rect, i, self.wordings[kind], self.label(kind), ui.scale,
+                        hovered=bool(el is not None and getattr(el, "hovered", False)))
 
     def _draw_customer(self, surface: pygame.Surface, v: TurnView, y: int) -> int:
         ui, f, r = self.ui, self.ui.fonts, self.rect
         scen = self.session.scenario
         seg = scen.segments[v.segment].name if v.segment in scen.segments else v.segment
         chan = scen.channels[v.channel].name if v.channel in scen.channels else v.channel
-        text.draw(surface, f, f"{seg}  ·  {chan}", (r.left, y), 15, TEXT, bold=True)
-        y += ui.px(22)
-        goal = scen.goals[v.goal].name if v.goal_known and v.goal in scen.goals else "not clear yet: ask"
-        text.draw(surface, f, f"Wants: {goal}", (r.left, y), 14, TEXT if v.goal_known else WARN)
+        text.draw(surface, f, f.fit(f"{seg}  ·  {chan}", r.width, 14, bold=True), (r.left, y), 14, TEXT, bold=True)
         y += ui.px(20)
+        goal = scen.goals[v.goal].name if v.goal_known and v.goal in scen.goals else "not clear yet: ask"
+        text.draw(surface, f, f.fit(f"Wants: {goal}", r.width, 14), (r.left, y), 14, TEXT if v.goal_known else WARN)
+        y += ui.px(19)
         facts = []
         if v.reason == "retry":
             facts.append("came back after giving up on the queue")
@@ -285,4 +305,4 @@ class SpotlightPanel(Panel):
             colour = MUTED
         line = "  ·  ".join(facts)
         text.draw(surface, f, f.fit(line, r.width, 13), (r.left, y), 13, colour if v.need else MUTED)
-        return y + ui.px(24)
+        return y + ui.px(22)  # CUSTOMER_BLOCK in all

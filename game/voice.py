@@ -9,6 +9,7 @@ Lessons come from ``assets/lessons.toml`` the same way.  No pygame here.
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from typing import Any
 
 from sim.responders import TurnView
@@ -134,8 +135,22 @@ def says(view: TurnView, agent: str = "", avoid: str = "") -> str:
 
 
 def response_line(kind: str, label: str, segment: str, goal: str, contact_id: int, turn: int,
-                  agent: str = "", need: float | None = None, play: int = 0) -> str:
-    """The words the trainee says for a response kind (the catalog label if none are written)."""
+                  agent: str = "", need: float | None = None, play: int = 0, avoid: Collection[str] = ()) -> str:
+    """The words the trainee says for a response kind (the catalog label if none are written).
+
+    `avoid` holds what was already said in this call: another wording is picked if this one repeats it.
+    The live options and the replay pass the same, so both show the same words.
+    """
+    line = label
+    for p in range(play, play + 4):
+        line = _response_line(kind, label, segment, goal, contact_id, turn, agent, need, p)
+        if line not in avoid:
+            break
+    return line
+
+
+def _response_line(kind: str, label: str, segment: str, goal: str, contact_id: int, turn: int,
+                   agent: str, need: float | None, play: int) -> str:
     d = _dialogue()
     if d is not None:
         values = {"amount": money(need)}

@@ -46,7 +46,10 @@ CUES = (
     "needs_supervisor", "passed_around", "told_no", "waits_for_supervisor", "waits_for_follow_up",
 )
 PLACEHOLDERS = ("agent", "company", "amount")  # {agent} name, {company} name, {amount} money
-MAX_LINE_CHARS = 200  # ~560 px panel, 16 px font: three wrapped lines
+# Lengths that fit the conversation panel at the smallest window (960x540); tests/test_dialogue.py
+# measures every line with the game's font, and that ordinary text at these limits fits.
+MAX_LINE_CHARS = 120  # what a customer says: three lines of a transcript bubble
+MAX_RESPONSE_CHARS = 90  # a wording the trainee picks: two lines of an option card
 MAX_FEEDBACK_CHARS = 420  # the debrief panel is taller
 _SYNONYMS = {"on": "up", "up": "on", "off": "down", "down": "off"}  # for lever changes
 _MASK = (1 << 64) - 1
@@ -325,7 +328,8 @@ def lessons() -> tuple[Lesson, ...]:
 
 
 __all__ = [
-    "CUES", "Dialogue", "DialogueError", "Feedback", "MAX_FEEDBACK_CHARS", "MAX_LINE_CHARS", "MOODS",
+    "CUES", "Dialogue", "DialogueError", "Feedback", "MAX_FEEDBACK_CHARS", "MAX_LINE_CHARS", "MAX_RESPONSE_CHARS",
+    "MOODS",
     "PLACEHOLDERS", "customer_line", "feedback", "lessons", "lever_feedback", "line_key", "load_dialogue",
     "response_line",
 ]

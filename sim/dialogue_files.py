@@ -14,8 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable
 
-from .dialogue import (_PLACEHOLDER, CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MOODS, PLACEHOLDERS, Dialogue,
-                       DialogueError, KindFeedback, Variant)
+from .dialogue import (_PLACEHOLDER, CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MAX_RESPONSE_CHARS, MOODS, PLACEHOLDERS,
+                       Dialogue, DialogueError, KindFeedback, Variant)
 from .errors import Problem
 from .lessons import CatalogNames, Lesson, catalog_names, load_lessons, read_toml
 from .scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
@@ -84,7 +84,7 @@ class _Loader:
             r.fail(name, f"expected braces only around a placeholder, got {value[:60]!r}")
         return value
 
-    def lines(self, r: Reader, name: str) -> tuple[str, ...]:
+    def lines(self, r: Reader, name: str, limit: int = MAX_LINE_CHARS) -> tuple[str, ...]:
         r.seen.add(name)
         raw = r.data.get(name)
         if not isinstance(raw, list) or not raw:
@@ -92,7 +92,7 @@ class _Loader:
             return ()
         out = []
         for i, item in enumerate(raw):
-            line = self.text(r, f"{name}[{i}]", item, MAX_LINE_CHARS)
+            line = self.text(r, f"{name}[{i}]", item, limit)
             if line and line in out:
                 r.fail(f"{name}[{i}]", "repeats an earlier line in the same list")
             elif line:
@@ -172,10 +172,10 @@ class _Loader:
                         gr = gt.sub(goal)
                         for s in gr.data:
                             if self.known(gr, s, self.names.segments + ("any",), "segment (or any)"):
-                                self.goal_responses[(kind, goal, s)] = self.lines(gr, s)
+                                self.goal_responses[(kind, goal, s)] = self.lines(gr, s, MAX_RESPONSE_CHARS)
                                 self.where[(kind, goal, s)] = (gr.file, gr.key(s))
             elif self.known(kr, seg, self.names.segments, "segment (or by_goal)"):
-                self.responses[(kind, seg)] = self.lines(kr, seg)
+                self.responses[(kind, seg)] = self.lines(kr, seg, MAX_RESPONSE_CHARS)
                 self.where[(kind, seg)] = (kr.file, kr.key(seg))
 
     def _topics(self, sec: Reader, goal: str) -> None:

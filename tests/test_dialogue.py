@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import sim.conversation as conv
 import sim.model as model
 from sim import load_scenario
-from sim.dialogue import (CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MOODS, PLACEHOLDERS, DialogueError,
-                          line_key, load_dialogue)
+from sim.dialogue import (CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MAX_RESPONSE_CHARS, MOODS, PLACEHOLDERS,
+                          DialogueError, line_key, load_dialogue)
 from sim.errors import ScenarioError
 from sim.scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
 
@@ -105,10 +105,65 @@ def test_placeholders_are_known_and_always_filled(dlg):
 
 def test_lines_fit_the_panel(dlg):
     for key, line in _all_lines(dlg):
-        assert 0 < len(dlg.fill(line)) <= MAX_LINE_CHARS, (key, line)
+        limit = MAX_RESPONSE_CHARS if line in dlg.response_lines() else MAX_LINE_CHARS
+        assert 0 < len(dlg.fill(line)) <= limit, (key, line)
         assert line == line.strip() and "  " not in line, (key, line)
     for text in dlg.feedback_texts():
         assert len(text) <= MAX_FEEDBACK_CHARS, text
+
+
+LONG_VALUES = {"agent": "Maximilian", "amount": "12,345.67"}  # the widest a placeholder gets in play
+
+
+@pytest.fixture(scope="module")
+def smallest():
+    """The conversation panel at the smallest window, measured with the game's own layout and font."""
+    pygame = pytest.importorskip("pygame")
+    from game.floor import floor_layout
+    from game.talk_view import CUSTOMER_LINES, OPTION_LINES, OPTION_SIZE, bubble_text_width, option_text_width
+    from game.text import Fonts
+    from game.theme import MIN_SIZE, scale_for
+    pygame.font.init()
+    scale = scale_for(MIN_SIZE)
+    panel = floor_layout(MIN_SIZE, scale)["panel"]
+    fonts = Fonts(scale)
+
+    def lines(text, width):
+        return len(fonts.wrap(text, width, OPTION_SIZE))
+
+    return {"option": lambda t: lines(t, option_text_width(panel.width, scale)), "option_lines": OPTION_LINES,
+            "bubble": lambda t: lines(t, bubble_text_width(panel.width, scale)), "bubble_lines": CUSTOMER_LINES}
+
+
+def test_every_line_fits_the_panel_at_the_smallest_window(dlg, smallest):
+    for line in dlg.response_lines():
+        n = smallest["option"](dlg.fill(line, LONG_VALUES))
+        assert n <= smallest["option_lines"], f"{line!r} takes {n} lines of an option card at 960x540"
+    for line in dlg.customer_lines():
+        n = smallest["bubble"](dlg.fill(line, LONG_VALUES))
+        assert n <= smallest["bubble_lines"], f"{line!r} takes {n} lines of a transcript bubble at 960x540"
+
+
+@pytest.mark.parametrize("what, limit", [("option", MAX_RESPONSE_CHARS), ("bubble", MAX_LINE_CHARS)])
+def test_the_length_limits_are_what_fits(dlg, smallest, what, limit):
+    """Ordinary text at the loader's limit fits the panel; a little more often does not."""
+    import random
+    rng = random.Random(7)
+    words = [w for line in sorted(dlg.response_lines() | dlg.customer_lines()) for w in line.split()]
+
+    def text(n):
+        out = ""
+        while True:
+            w = rng.choice(words)
+            if len(out) + len(w) + 1 > n:
+                return out
+            out = f"{out} {w}".strip()
+
+    def share_fitting(n):
+        return sum(smallest[what](text(n)) <= smallest[f"{what}_lines"] for _ in range(1000)) / 1000
+
+    assert share_fitting(limit) >= 0.99
+    assert share_fitting(round(limit * 1.15)) < 0.9
 
 
 def test_no_line_reads_like_a_menu_label(dlg):
@@ -357,7 +412,7 @@ def test_error_for_an_unknown_cue_kind_and_section(tmp_path):
 def test_error_for_a_line_that_is_too_long_or_has_a_bad_placeholder(tmp_path):
     long = "word " * 60
     problems = _load_text(tmp_path, a=f'[responses.answer]\nend_user = ["{long}", "Hi {{name}}.", "Oops }}."]\n')
-    assert f"at most {MAX_LINE_CHARS}" in _find(problems, "responses.answer.end_user[0]").message
+    assert f"at most {MAX_RESPONSE_CHARS}" in _find(problems, "responses.answer.end_user[0]").message
     assert "unknown placeholder {name}" in _find(problems, "responses.answer.end_user[1]").message
     assert "braces" in _find(problems, "responses.answer.end_user[2]").message
 

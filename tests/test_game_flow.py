@@ -13,7 +13,7 @@ import os
 import pygame
 import pytest
 
-from game import figures, floor_view
+from game import figures, floor_view, talk_view
 from game.app import App
 from game.debrief import DebriefScene
 from game.driver import Driver
@@ -219,6 +219,28 @@ def _widgets_fit(d: Driver) -> None:
             assert not a.colliderect(b), (a, b)
 
 
+def _options_fit(d: Driver, floor: FloorScene) -> None:
+    """The option cards: inside the panel, apart (tags included), each holding its words, under the transcript."""
+    spot, fonts, scale = floor.spotlight, d.app.ctx.ui.fonts, d.app.ctx.ui.scale
+    cards = spot.option_rects()
+    assert len(cards) == len(spot.options) >= 3
+    panel = floor.layout()["panel"]
+    tag = fonts.line_height(talk_view.TAG_SIZE)
+    for kind, card in zip(spot.options, cards):
+        assert panel.contains(card), (card, panel)
+        button = d.app.ctx.ui.find(Action("answer", kind))
+        assert button is not None and button.rect == card  # the click lands where the card is drawn
+        words = spot.wordings[kind]
+        lines = fonts.wrap(words, talk_view.option_text_width(card.width, scale), talk_view.OPTION_SIZE)
+        assert len(lines) * fonts.line_height(talk_view.OPTION_SIZE) < card.height, (words, card)
+    for upper, lower in zip(cards, cards[1:]):
+        assert upper.bottom < lower.top - tag // 2, (upper, lower)  # the lower card's tag clears the upper card
+    box = spot.transcript_rect()
+    assert box.bottom <= cards[0].top - tag // 2 and box.height > 0
+    newest = next(ln for ln in reversed(spot.lines) if ln.who == "customer")
+    assert talk_view.bubble_height(fonts, newest, round(box.width * talk_view.BUBBLE_SHARE), scale) <= box.height
+
+
 @pytest.mark.parametrize("size", [(960, 540), (1920, 1080), (1440, 900)])
 def test_resizing_lays_every_screen_out_inside_the_window(home, size):
     d = _driver(home, slow_on_call=False)
@@ -229,9 +251,11 @@ def test_resizing_lays_every_screen_out_inside_the_window(home, size):
     d.click(Action("speed", 16))
     d.until(lambda: floor.spotlight.view is not None, frames=2000, dt=0.05)
     _widgets_fit(d)
+    _options_fit(d, floor)
     d.resize((700, 400))  # below the minimum: clamped
     assert d.app.screen.get_size() == (960, 540)
     _widgets_fit(d)
+    _options_fit(d, floor)
     assert d.app.ctx.ui.fonts.px(12) >= 12
     d.click(Action("tab", "policies"))
     _widgets_fit(d)
@@ -244,6 +268,52 @@ def test_resizing_lays_every_screen_out_inside_the_window(home, size):
     d.key(pygame.K_F11)  # fullscreen and back never crash
     d.key(pygame.K_F11)
     assert isinstance(d.scene, DebriefScene)
+
+
+def test_five_options_with_the_widest_words_fit_the_smallest_window(home):
+    """The worst case the content linter allows: five two-line wordings under a three-line customer line."""
+    from sim.dialogue import load_dialogue
+    d = _driver(home, slow_on_call=False)
+    d.resize((960, 540))
+    floor = _start(d)
+    _take_agent_by_click(d, floor, 0)
+    d.click(Action("speed", 16))
+    assert d.until(lambda: floor.spotlight.view is not None, frames=2000, dt=0.05)
+    d.click(Action("speed", 0))
+    spot, fonts = floor.spotlight, d.app.ctx.ui.fonts
+    dlg = load_dialogue()
+    widest = sorted(dlg.response_lines(), key=lambda t: (len(fonts.wrap(t, 300, 14)), fonts.width(t, 14)))[-5:]
+    kinds = [k for k in spot.session.scenario.responses][:5]
+    spot.options, spot.wordings = tuple(kinds), dict(zip(kinds, widest))
+    longest = max(dlg.customer_lines(), key=lambda t: fonts.width(t, 14))
+    spot.lines.append(talk_view.Line("customer", longest, "bad", "they are outraged"))
+    floor.relayout()
+    d.step(2)
+    _widgets_fit(d)
+    _options_fit(d, floor)
+    d.app.draw()  # and it draws
+
+
+def test_the_options_show_the_words_and_the_transcript_repeats_the_chosen_ones(home):
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d)
+    _take_agent_by_click(d, floor, 2)
+    d.click(Action("speed", 16))
+    spot = floor.spotlight
+    responses = floor.session.scenario.responses
+    for n in range(4):
+        assert d.until(lambda: spot.view is not None and bool(spot.options), frames=4000, dt=0.05)
+        shown = dict(spot.wordings)
+        assert set(shown) == set(spot.options)
+        assert all(words and words != responses[k].label for k, words in shown.items())  # words, not labels
+        said_before = [ln.text for ln in spot.lines if ln.who == "you"]
+        pick = n % len(spot.options)
+        kind = spot.options[pick]
+        d.key(pygame.K_1 + pick)
+        mine = [ln for ln in spot.lines if ln.who == "you"]
+        assert mine[-1].text == shown[kind] and mine[-1].label == responses[kind].label
+        assert shown[kind] not in said_before  # a wording is not repeated within a call
+    d.app.close()
 
 
 def test_no_sound_device_is_needed(home, monkeypatch):
