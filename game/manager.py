@@ -49,7 +49,7 @@ class ManagerScene(Scene):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.items = load_all(ctx.start_scenario)
-        usable = [i for i, (_, scen, _) in enumerate(self.items) if scen is not None and unlocked(scen)]
+        usable = self.usable()
         names = [stem for stem, _, _ in self.items]
         want = Path(ctx.settings.last_scenario).stem
         self.index = names.index(want) if want in names and names.index(want) in usable else (usable or [0])[0]
@@ -66,6 +66,10 @@ class ManagerScene(Scene):
         self._choose(self.index)
 
     # -- state ---------------------------------------------------------------------------------------------
+    def usable(self) -> list[int]:
+        """The scenarios that load and have levers to compare."""
+        return [i for i, (_, scen, _) in enumerate(self.items) if scen is not None and unlocked(scen)]
+
     @property
     def scenario(self) -> Scenario | None:
         return self.items[self.index][1] if self.items else None
@@ -149,7 +153,7 @@ class ManagerScene(Scene):
         """(first row shown, rows shown, row height) of the scenario list."""
         ui = self.ui
         n = max(1, len(self.items))
-        room = r.height - ui.px(28)
+        room = r.height - ui.px(28) - self.ui.fonts.line_height(12)  # the last line: a note on greyed rows
         bh = max(ui.px(30), min(ui.px(42), room // n - ui.px(5)))
         count = min(n, max(1, room // (bh + ui.px(5))))
         first = min(max(0, self.index - count // 2), n - count)
@@ -163,12 +167,13 @@ class ManagerScene(Scene):
         ui, lay, w = self.ui, self.layout(), self.w
         left = lay["left"]
         first, count, bh = self.list_window(left)
+        usable = self.usable()
         y = left.top + ui.px(28)
         for i in range(first, first + count):
             stem, scen, problem = self.items[i]
-            ok = scen is not None and bool(unlocked(scen))
+            ok = i in usable
             label = scen.name if scen else f"{stem} (cannot be loaded)"
-            w.button(pygame.Rect(left.left, y, left.width, bh), ui.fonts.fit(label, left.width - ui.px(24), 15), Action("select", i), cls="@row",
+            w.button(pygame.Rect(left.left, y, left.width, bh), ui.fonts.fit(label, left.width - ui.px(12), 15), Action("select", i), cls="@row",
                      selected=i == self.index, enabled=ok, tip=problem or (None if ok else "no levers to compare"))
             y += bh + ui.px(5)
         tabs = lay["tabs"]
@@ -234,7 +239,7 @@ class ManagerScene(Scene):
             self._choose(int(arg))
         elif name in ("up", "down") and self.items:
             step = -1 if name == "up" else 1
-            usable = [i for i, (_, s, _) in enumerate(self.items) if s is not None and unlocked(s)]
+            usable = self.usable()
             if usable:
                 pos = usable.index(self.index) if self.index in usable else 0
                 self._choose(usable[(pos + step) % len(usable)])

@@ -41,6 +41,9 @@ def draw_setup(scene: ManagerScene, surface: pygame.Surface) -> None:
             "not luck's.", KEYS_SETUP)
     left = lay["left"]
     text.draw(surface, f, "Scenario", left.topleft, 15, TEXT, bold=True)
+    if len(scene.usable()) < len(scene.items):
+        text.muted(surface, f, f.fit("Greyed: no levers to compare", left.width, 12),
+                   (left.left, left.bottom), 12, anchor="bottomleft")
     box = lay["levers"]
     pygame.draw.rect(surface, PANEL, box, border_radius=ui.px(6))
     pygame.draw.rect(surface, LINE, box, 1, border_radius=ui.px(6))
@@ -117,6 +120,7 @@ def draw_results(scene: ManagerScene, surface: pygame.Surface) -> None:
     area = pygame.Rect(ui.px(28), top, w - ui.px(56), h - ui.px(92) - top)
     names = [v.name for v in job.variants]
     if scene.view == "table":
-        view.draw_table(surface, ui, area, scene.rows, names, scene.level)
+        view.draw_table(surface, ui, area, scene.rows, [n if n == "base" else f"variant {n}" for n in names],
+                        scene.level)
     else:
         view.draw_chart(surface, ui, area, scene.rows, names, scene.level)

@@ -73,6 +73,7 @@ def tone(cell: Cell) -> tuple[int, int, int]:
 
 def progress_bar(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, share: float, label: str,
                  colour: tuple[int, int, int] = ACCENT) -> None:
+    """A bar filled to `share` with `label` on it: dark words on the filled part, light ones beside it."""
     pygame.draw.rect(surface, PANEL, rect, border_radius=ui.px(4))
     fill = rect.copy()
     fill.width = round(rect.width * max(0.0, min(1.0, share)))
@@ -81,10 +82,14 @@ def progress_bar(surface: pygame.Surface, ui: Ui, rect: pygame.Rect, share: floa
     pygame.draw.rect(surface, LINE, rect, 1, border_radius=ui.px(4))
     f = ui.fonts
     shown = f.fit(label, rect.width - ui.px(16), 14, bold=True)
-    back = f.render(shown, 14, (12, 16, 20), bold=True)
-    pos = back.get_rect(midleft=(rect.left + ui.px(9), rect.centery + 1))
-    surface.blit(back, pos)  # a dark shadow keeps the words readable on the bar and off it
-    text.draw(surface, f, shown, (rect.left + ui.px(8), rect.centery), 14, TEXT, bold=True, anchor="midleft")
+    pos = (rect.left + ui.px(8), rect.centery)
+    old_clip = surface.get_clip()
+    empty = pygame.Rect(fill.right, rect.top, rect.right - fill.right, rect.height)
+    for part, ink in ((fill, (12, 16, 20)), (empty, TEXT)):
+        if part.width:
+            surface.set_clip(part.clip(old_clip) if old_clip else part)
+            text.draw(surface, f, shown, pos, 14, ink, bold=True, anchor="midleft")
+    surface.set_clip(old_clip)
 
 
 def clock(seconds: float) -> str:
