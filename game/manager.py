@@ -22,7 +22,7 @@ from sim.lab.changes import apply_changes, policy_changes
 from sim.scenario import Scenario, with_policies
 
 from . import manager_pages as pages
-from . import manager_view as view
+from . import manager_view as results_view
 from .lab_job import LabJob
 from .lever_rows import LeverRows
 from .levers import changed, difference_text, lever_click, unlocked, value_text
@@ -173,8 +173,9 @@ class ManagerScene(Scene):
             stem, scen, problem = self.items[i]
             ok = i in usable
             label = scen.name if scen else f"{stem} (cannot be loaded)"
-            w.button(pygame.Rect(left.left, y, left.width, bh), ui.fonts.fit(label, left.width - ui.px(12), 15), Action("select", i), cls="@row",
-                     selected=i == self.index, enabled=ok, tip=problem or (None if ok else "no levers to compare"))
+            w.button(pygame.Rect(left.left, y, left.width, bh), ui.fonts.fit(label, left.width - ui.px(12), 15),
+                     Action("select", i), cls="@row", selected=i == self.index, enabled=ok,
+                     tip=problem or (None if ok else "no levers to compare"))
             y += bh + ui.px(5)
         tabs = lay["tabs"]
         n = len(TABS) + 1
@@ -185,13 +186,14 @@ class ManagerScene(Scene):
         if len(self.variants) < len(NAMES) and self.scenario is not None:
             x = tabs.left + len(self.variants) * (tw + ui.px(6))
             w.button(pygame.Rect(x, tabs.top, tw, tabs.height), "+ Add variant", Action("add_variant"), cls="@small",
-                     tip=f"A copy of {TABS[self.tab].lower()} to change")
+                     tip=f"A copy of {TABS[self.tab]} to change")
         if self.lever_rows is not None and self.variants:
             self.lever_rows.build(w, lay["lever_area"], self.variants[self.tab].policies)
         for v, block, _ in self.summary_blocks(lay["summary"]):
             if v > 0:
                 w.button(pygame.Rect(block.right - ui.px(80), block.top, ui.px(80), ui.px(24)), "Remove",
-                         Action("remove_variant", v), cls="@small")
+                         Action("remove_variant", v), cls="@small", enabled=len(self.variants) > 2,
+                         tip=None if len(self.variants) > 2 else "A comparison needs at least one variant")
         reps = lay["reps"]
         rw = (reps.width - 3 * ui.px(6)) // 4
         for i, n_reps in enumerate(REPLICATIONS):
@@ -235,7 +237,7 @@ class ManagerScene(Scene):
             if self.job is not None and not self.job.finished:
                 self.job.cancel()  # its thread ends on its own once the running replications finish
             return Pop()
-        if name == "select" and self.items[int(arg)][1] is not None:
+        if name == "select" and int(arg) != self.index and int(arg) in self.usable():
             self._choose(int(arg))
         elif name in ("up", "down") and self.items:
             step = -1 if name == "up" else 1
@@ -355,14 +357,14 @@ class ManagerScene(Scene):
         if job.finished and job.comparison is not None and job.comparison.interrupted:
             return f"Stopped: {per} finished; the figures use those only", share, (150, 160, 172)
         if job.finished:
-            return f"Done: {per} ({job.total} runs) in {view.clock(job.elapsed())}", 1.0, GOOD
+            return f"Done: {per} ({job.total} runs) in {results_view.clock(job.elapsed())}", 1.0, GOOD
         if job.stopping:
             return f"Stopping: the running replications finish first ({per} so far)", share, (150, 160, 172)
         left = job.elapsed() / job.done * (job.total - job.done) if job.done else None
-        eta = "" if left is None else f"  ·  about {view.clock(left)} left"
+        eta = "" if left is None else f"  ·  about {results_view.clock(left)} left"
         return f"Running: {job.done} of {job.total} runs  ·  {per}{eta}", share, ACCENT
 
-    def shown(self) -> list[view.Cell]:
+    def shown(self) -> list[results_view.Cell]:
         """The texts the results show (tests compare them with ``sim.lab.compare``)."""
-        return view.cells(self.rows)
+        return results_view.cells(self.rows)
 
