@@ -23,7 +23,9 @@ class TitleScene(Scene):
         self.save: dict[str, Any] | None = self.ctx.storage.load_autosave()
         cx = ui.size[0] // 2
         bw, bh, gap = ui.px(380), ui.px(48), ui.px(14)
-        y = ui.size[1] // 2 - ui.px(30)
+        rows = [bh] * (2 if self.save is not None else 1) + [ui.px(40)] * 3
+        # centred, but clear of the message box at the bottom
+        y = min(ui.size[1] // 2 - ui.px(30), ui.size[1] - ui.px(130) - sum(rows) - gap * (len(rows) - 1))
         if self.save is not None:
             info = self.save["scenario"]
             label = f"Resume shift: {info.get('name', info.get('id', ''))} at {self.save.get('clock', '')}"
