@@ -17,6 +17,7 @@ from .scene import Stack
 from .storage import Settings, Storage
 from .theme import BG, MIN_SIZE
 from .ui import Action, Ui
+from .workshop_seat import Seat
 
 FPS = 60
 MAX_DT = 0.1  # a slow frame never moves the clock more than this many real seconds
@@ -30,6 +31,7 @@ class Context:
     storage: Storage
     settings: Settings
     start_scenario: str | None = None
+    workshop: Seat | None = None  # the workshop session this shift is played for, if any
 
 
 def _check_scenario(name: str, storage: Storage) -> None:

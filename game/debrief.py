@@ -9,13 +9,14 @@ import pygame
 
 from sim import debrief
 from sim.model import clock_text
-from sim.runner import Result
+from sim.runner import Result, result_document
 
 from . import figures, icons, text
 from .review_view import conversation_title, draw_step, step_height, step_texts
 from .scene import Pop, Push, Scene, Transition
 from .theme import ACCENT, BAD, GOOD, LINE, MUTED, PANEL, PANEL_2, TEXT, WARN
 from .ui import Action
+from .workshop_seat import Sender
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import Context
@@ -38,6 +39,10 @@ class DebriefScene(Scene):
         self.pages = {"calls": 0, "lost": 0}
         self.chart: pygame.Surface | None = None
         self.chart_key: tuple[int, int] | None = None
+        self.sender: Sender | None = None
+        if ctx.workshop is not None:  # a workshop shift: the result goes to the instructor (or to a file)
+            self.sender = Sender(ctx.storage.home, ctx.workshop, result_document(result, player=ctx.workshop.name))
+            ctx.workshop = None
 
     # -- layout -----------------------------------------------------------
     def content(self) -> pygame.Rect:
@@ -149,7 +154,12 @@ class DebriefScene(Scene):
         scen = self.result.scenario
         text.draw(surface, f, f"Debrief: {scen.name}", (ui.px(24), ui.px(18)), 26, TEXT, bold=True)
         saved = f"seed {self.result.seed}  ·  " + (f"result saved as {self.path.name}" if self.path else "result not saved")
-        text.muted(surface, f, saved, (ui.px(26), ui.px(52)), 13)
+        colour = MUTED
+        if self.sender is not None:
+            sent = self.sender.poll()
+            saved = "Sending your result to the workshop..." if sent is None else sent.message
+            colour = MUTED if sent is None else GOOD if sent.sent else WARN
+        text.draw(surface, f, f.fit(saved, ui.size[0] - ui.px(260), 13), (ui.px(26), ui.px(52)), 13, colour)
         c = self.content()
         if self.tab == "scores":
             self._draw_scores(surface, c)

@@ -34,9 +34,11 @@ class PolicyPanel(Panel):
     def __init__(self, ctx: Context, session: Session) -> None:
         super().__init__(ctx)
         self.session = session
-        self.levers = unlocked(session.scenario)
+        self.levers = () if session.levers_locked else unlocked(session.scenario)
         self.lever_rows = LeverRows(ctx.ui, session.scenario, self.levers)
-        self.message = ("Every change takes effect at once and is kept in the result file.", "neutral")
+        self.message = (("Your instructor locked the levers for this workshop: the whole class plays the same "
+                         "policies, so the results compare your conversations.", "neutral") if session.levers_locked
+                        else ("Every change takes effect at once and is kept in the result file.", "neutral"))
 
     @property
     def policies(self) -> Policies:
@@ -90,7 +92,9 @@ class PolicyPanel(Panel):
         ui, f, r = self.ui, self.ui.fonts, self.rect
         text.draw(surface, f, "Policies and staffing", r.topleft, 17, TEXT, bold=True)
         if not self.levers:
-            text.muted(surface, f, "This scenario unlocks no levers.", (r.left, r.top + ui.px(34)), 14)
+            none = ("Locked by your instructor for this workshop." if self.session.levers_locked
+                    else "This scenario unlocks no levers.")
+            text.muted(surface, f, none, (r.left, r.top + ui.px(34)), 14)
         self.lever_rows.draw(surface, self.lever_area(), self.policies, self.session.snap.interval)
         msg, tone = self.message
         box = self.message_rect()

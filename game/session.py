@@ -61,9 +61,10 @@ def command_of(doc: dict[str, Any]) -> tuple[float, Command]:
 class Session:
     """A shift in progress: the centre plus the bookkeeping the game needs."""
 
-    def __init__(self, scenario: Scenario, seed: int = 1) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 1, levers_locked: bool = False) -> None:
         self.scenario = scenario
         self.seed = seed
+        self.levers_locked = levers_locked  # a workshop whose instructor fixed the policies
         self.centre = Centre(scenario, seed=seed, trainee=Interactive())
         self.snap: Snapshot = self.centre.snapshot()
         self._ticker: dict[str, float | None] = {}
@@ -151,6 +152,8 @@ class Session:
         `Centre` currently builds each change on the scenario's original policies, so a change
         resets levers changed earlier; the panel tells the player which (none once that is fixed).
         """
+        if self.levers_locked:
+            return "your instructor locked the levers for this workshop", ()
         before = self.centre.policies
         err = self.apply(SetPolicy(key, _plain(value)))
         if err:

@@ -12,6 +12,7 @@ from . import text
 from .scene import Push, Quit, Scene, Transition
 from .theme import ACCENT, MUTED, PANEL, TEXT, WARN
 from .ui import Action
+from .workshop_seat import load_seat
 
 
 class TitleScene(Scene):
@@ -34,11 +35,13 @@ class TitleScene(Scene):
         self.w.button(pygame.Rect(cx - bw // 2, y, bw, bh), "Play a scenario  (Enter)", Action("play"),
                       cls="" if self.save else "@primary")
         y += bh + gap
-        self.w.button(pygame.Rect(cx - bw // 2, y, bw, ui.px(40)), "Policy lab: compare policies", Action("lab"),
-                      tip="For managers: run policy variants side by side, with confidence intervals")
-        y += ui.px(40) + gap
         s = self.ctx.settings
         half = (bw - gap) // 2
+        self.w.button(pygame.Rect(cx - bw // 2, y, half, ui.px(40)), "Join workshop", Action("workshop"),
+                      tip="For trainees: play your instructor's session and send in the result")
+        self.w.button(pygame.Rect(cx - bw // 2 + half + gap, y, half, ui.px(40)), "Policy lab", Action("lab"),
+                      tip="For managers: run policy variants side by side, with confidence intervals")
+        y += ui.px(40) + gap
         self.w.button(pygame.Rect(cx - bw // 2, y, half, ui.px(40)),
                       "Fullscreen: " + ("on" if s.fullscreen else "off"), Action("fullscreen"), tip="F11")
         self.w.button(pygame.Rect(cx - bw // 2 + half + gap, y, half, ui.px(40)),
@@ -54,6 +57,9 @@ class TitleScene(Scene):
         if action.name in ("play", "confirm"):
             from .picker import PickerScene
             return Push(PickerScene(self.ctx))
+        if action.name == "workshop":
+            from .join import JoinScene
+            return Push(JoinScene(self.ctx))
         if action.name == "lab":
             from .manager import ManagerScene
             return Push(ManagerScene(self.ctx))
@@ -79,6 +85,10 @@ class TitleScene(Scene):
             self.exit()
             self.enter()
             return None
+        seat = load_seat(self.ctx.storage.home)
+        if seat is not None and (seat.scenario, seat.seed) == (self.save["scenario"].get("id"), session.seed):
+            self.ctx.workshop = seat  # a workshop shift: the result still goes to the instructor
+            session.levers_locked = seat.levers_locked
         return Push(FloorScene(self.ctx, session, self.save.get("ui", {})))
 
     def draw(self, surface: pygame.Surface) -> None:

@@ -1,0 +1,150 @@
+"""The trainee's seat in a workshop: which server, session and name, and sending the result there.
+
+No pygame here.  Joining returns a `Seat` (kept in the user data folder, so a
+crash or quit mid-shift keeps the token); at the end of the shift the result is
+sent to the server, or -- no network, server gone -- saved as a file the
+instructor imports (`servicefloor workshop import`, or the dashboard's upload).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import SaveError
+from sim.runner import write_atomic
+from sim.workshop.client import WorkshopClient, WorkshopError, entry_document
+
+SEAT_FILE = "workshop-seat.json"
+SEAT_FORMAT = "servicefloor-workshop-seat/1"
+OFFLINE_FOLDER = "workshop-results"
+
+
+@dataclass
+class Seat:
+    address: str
+    code: str
+    name: str
+    token: str
+    scenario: str
+    scenario_name: str
+    seed: int
+    levers_locked: bool
+    time_limit_min: int
+    started: float = field(default_factory=time.time)  # wall clock: the time limit counts from joining
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        """Real seconds left to play, or None without a time limit."""
+        if not self.time_limit_min:
+            return None
+        return max(0.0, self.started + 60.0 * self.time_limit_min - (time.time() if now is None else now))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": SEAT_FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, doc: Any) -> Seat:
+        if not isinstance(doc, dict) or doc.get("format") != SEAT_FORMAT:
+            raise SaveError(f"format: expected {SEAT_FORMAT!r}")
+        try:
+            return cls(str(doc["address"]), str(doc["code"]), str(doc["name"]), str(doc["token"]),
+                       str(doc["scenario"]), str(doc["scenario_name"]), int(doc["seed"]),
+                       bool(doc["levers_locked"]), int(doc["time_limit_min"]), float(doc["started"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SaveError(f"workshop seat: unreadable ({exc})") from exc
+
+
+def join(address: str, code: str, name: str) -> Seat:
+    """Join a session; raises WorkshopError with a message for the trainee."""
+    name = " ".join(name.split())
+    if not name:
+        raise WorkshopError("type the name the class should see on the leaderboard")
+    client = WorkshopClient(address, timeout=10.0)
+    out = client.join(code, name)
+    s = out["session"]
+    return Seat(client.base, s["code"], out["name"], out["token"], s["scenario"], s["scenario_name"],
+                int(s["seed"]), bool(s["levers_locked"]), int(s["time_limit_min"]))
+
+
+def save_seat(home: Path, seat: Seat) -> None:
+    write_atomic(home / SEAT_FILE, json.dumps(seat.to_json(), indent=1))
+
+
+def load_seat(home: Path) -> Seat | None:
+    path = home / SEAT_FILE
+    if not path.exists():
+        return None
+    try:
+        return Seat.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SaveError):
+        return None
+
+
+def leave(home: Path) -> None:
+    try:
+        (home / SEAT_FILE).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def offline_path(home: Path, seat: Seat) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", seat.name).strip("_") or "trainee"
+    return home / OFFLINE_FOLDER / f"workshop-{seat.code}-{safe}.json"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of the result: sent (with the server's score) or saved to a file."""
+
+    sent: bool
+    message: str
+    path: Path | None = None
+    score: float | None = None
+    stars: int | None = None
+
+
+def deliver(home: Path, seat: Seat, result: dict[str, Any], timeout: float = 20.0) -> Delivery:
+    """Send the result; on any failure save it for the instructor to import.  Never loses it."""
+    try:
+        out = WorkshopClient(seat.address, timeout=timeout).submit(seat.code, seat.token, result)
+    except WorkshopError as exc:
+        path = offline_path(home, seat)
+        write_atomic(path, json.dumps(entry_document(seat.code, seat.name, result), indent=1))
+        why = "the workshop server could not be reached" if exc.offline else f"the server refused it: {exc}"
+        return Delivery(False, f"Not sent: {why}. Saved for your instructor as {path.name} in {path.parent}", path)
+    note = " The server's check flagged it: " + "; ".join(out["flags"]) if out.get("flags") else ""
+    return Delivery(True, f"Sent to workshop {seat.code} as {out['name']}: score {out['score']:.1f}, "
+                          f"{out['stars']} star{'s' if out['stars'] != 1 else ''}.{note}",
+                    score=float(out["score"]), stars=int(out["stars"]))
+
+
+class Sender:
+    """Delivers a result in a background thread; `poll()` gives the Delivery once it is done."""
+
+    def __init__(self, home: Path, seat: Seat, result: dict[str, Any]) -> None:
+        import threading
+
+        self._out: Delivery | None = None
+        self.seat = seat
+        self._thread = threading.Thread(target=self._run, args=(home, seat, result), daemon=True,
+                                        name="workshop-send")
+        self._thread.start()
+
+    def _run(self, home: Path, seat: Seat, result: dict[str, Any]) -> None:
+        try:
+            self._out = deliver(home, seat, result)
+        except OSError as exc:  # the file could not be written either: say so, keep the seat for a retry
+            self._out = Delivery(False, f"Not sent, and the result could not be saved ({exc}).")
+            return
+        leave(home)
+
+    def poll(self) -> Delivery | None:
+        return self._out
+
+    def wait(self, timeout: float | None = None) -> Delivery | None:
+        self._thread.join(timeout)
+        return self._out
