@@ -234,6 +234,22 @@ def test_every_lab_page_lays_out_inside_the_window(home, size, monkeypatch):
     d.app.close()
 
 
+def test_a_failed_run_says_why_on_the_screen(home, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("no worker could start")
+
+    monkeypatch.setattr("game.lab_job.compare", broken)
+    d, lab = _lab(home, scenario="pure_queue")
+    d.click(Action("lever", ("staffing", 1)))
+    d.click(Action("run"))
+    _wait(d, lambda: lab.job.finished, timeout=10)
+    assert lab.status()[0] == "The run failed: RuntimeError: no worker could start"
+    assert d.app.ctx.ui.find(Action("cancel")) is None and lab.mode == "results"
+    d.key(pygame.K_ESCAPE)
+    assert lab.mode == "setup"
+    d.app.close()
+
+
 def test_policies_set_with_the_levers_are_the_changes_a_manager_would_type():
     for name in ("calm_weekday", "monday_outage", "new_hires", "public_complaint", "please_hold"):
         scen = load_scenario(name)
