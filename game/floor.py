@@ -16,7 +16,8 @@ import pygame
 from sim import save_result
 from sim.runner import Result
 
-from . import floor_view, text
+from . import floor_view, text, voice
+from .coach_view import draw_coach
 from .policy_panel import PolicyPanel
 from .scene import Pop, Quit, Replace, Scene, Transition
 from .session import SIM_SECONDS_PER_REAL_SECOND, SPEEDS, Session
@@ -33,8 +34,12 @@ TICKER_EVERY_S = 0.5
 KEYS_HELP = "Space pause  ·  +/- speed  ·  1-5 answer  ·  T take calls  ·  C/P panels  ·  F11 fullscreen"
 
 
-def floor_layout(size: tuple[int, int], scale: float) -> dict[str, pygame.Rect]:
-    """The floor's areas for a window size: the side panel (conversation, policies) and the floor."""
+def floor_layout(size: tuple[int, int], scale: float, coach: bool = False) -> dict[str, pygame.Rect]:
+    """The floor's areas for a window size: the side panel (conversation, policies) and the floor.
+
+    With `coach` (tutorials: one agent, one channel) the queues and the team take a strip each and
+    the tutorial coach's card fills the rest of the left side.
+    """
 
     def px(n: float) -> int:
         return round(n * scale)
@@ -46,11 +51,15 @@ def floor_layout(size: tuple[int, int], scale: float) -> dict[str, pygame.Rect]:
     tabs = pygame.Rect(right.left, right.top, right.width, px(34))
     panel = pygame.Rect(right.left + px(12), tabs.bottom + px(12), right.width - px(24), right.bottom - tabs.bottom - px(20))
     left = pygame.Rect(px(10), top + px(6), right.left - px(20), right.height)
-    qh = min(px(240), int(left.height * 0.42))
+    qh = px(64) if coach else min(px(240), int(left.height * 0.42))
     queues = pygame.Rect(left.left, left.top + px(24), left.width, qh)
     team = pygame.Rect(left.left, queues.bottom + px(32), left.width, left.bottom - queues.bottom - px(32))
-    return {"right": right, "tabs": tabs, "panel": panel, "left": left, "queues": queues, "team": team,
-            "bottom": pygame.Rect(0, h - bottom, w, bottom)}
+    out = {"right": right, "tabs": tabs, "panel": panel, "left": left, "queues": queues, "team": team,
+           "bottom": pygame.Rect(0, h - bottom, w, bottom)}
+    if coach:
+        team.height = px(58)
+        out["coach"] = pygame.Rect(left.left, team.bottom + px(14), left.width, left.bottom - team.bottom - px(14))
+    return out
 
 
 class FloorScene(Scene):
@@ -75,15 +84,17 @@ class FloorScene(Scene):
         self.ticker = session.ticker()
         self.ticker_timer = 0.0
         scen = session.scenario
-        # the trainee alone on the floor (tutorials): they play the agent and the clock waits for them
-        self.solo = scen.mode == "full" and max(scen.policies.staffing) <= 1
+        # a tutorial (scenario.tutorial): the trainee plays agent 0, the clock waits for them, a coach helps
+        self.solo = scen.tutorial
         self.auto_taken = session.trainee_agent is not None
+        self.coaching: Any = None  # sim.coach.Coaching for the pending turn (tutorials)
+        self.coached: tuple[int, int] | None = None
         used = set(scen.arrivals) | {sc.channel for sc in getattr(scen, "scripted", ())}
         self.names = {c.id: c.name for c in scen.channels.values() if c.id in used}
 
     # -- layout -----------------------------------------------------------
     def layout(self) -> dict[str, pygame.Rect]:
-        return floor_layout(self.ui.size, self.ui.scale)
+        return floor_layout(self.ui.size, self.ui.scale, coach=self.solo)
 
     def active_panel(self) -> SpotlightPanel | PolicyPanel:
         return self.spotlight if self.tab == "conversation" else self.policy
@@ -222,6 +233,10 @@ class FloorScene(Scene):
 
     def update(self, dt: float) -> Transition | None:
         s = self.session
+        seat = self.ctx.workshop
+        if seat is not None and seat.seconds_left() == 0.0 and not s.centre.finished:
+            # the workshop's time limit: the rest of the shift is played by the team, and the result goes in
+            return self._finish()
         if self.solo and not self.auto_taken:
             self.auto_taken = True
             self.spotlight.take(0)
@@ -232,6 +247,7 @@ class FloorScene(Scene):
         if s.handing_back and s.settle_hand_back():
             self.relayout()
         self.spotlight.update(dt)
+        self._follow_coach()
         if self.spotlight.new_call:
             self.spotlight.new_call = False
             if self.ctx.settings.slow_on_call and self.speed > 1:
@@ -252,6 +268,16 @@ class FloorScene(Scene):
         if s.at_end and not self.menu and self.ctx.ui.find(Action("finish")) is None:
             self.relayout()
         return None
+
+    def _follow_coach(self) -> None:
+        """Tutorials: what the coach says about the trainee's pending turn (from sim.coach)."""
+        if not self.solo:
+            return
+        v = self.spotlight.view
+        at = (v.contact_id, v.turn) if v is not None else None
+        if at != self.coached:
+            self.coached = at
+            self.coaching = voice.coaching(v, self.session.scenario.responses) if v is not None else None
 
     def _clock_of(self, t: float) -> str:
         from sim.model import clock_text
@@ -298,6 +324,10 @@ class FloorScene(Scene):
             text.muted(surface, f, "click an agent to take their calls", (lay["team"].right, lay["team"].top - ui.px(22)),
                        12, anchor="topright")
         floor_view.draw_agents(surface, f, lay["team"], snap.agents)
+        if "coach" in lay:
+            v = self.spotlight.view
+            draw_coach(surface, f, lay["coach"], self.coaching, voice.coach_steps(), v.note if v else "", ui.scale,
+                       voice.cue_tone(v.last_cue) if v else "neutral")
         pygame.draw.rect(surface, PANEL, lay["right"], border_radius=ui.px(6))
         if not self.menu and not self.session.at_end:
             self.active_panel().draw(surface)
@@ -320,8 +350,19 @@ class FloorScene(Scene):
         pygame.draw.rect(surface, ACCENT, done)
         waiting = self.waiting_for_trainee() and not self.paused
         state = "PAUSED" if self.paused or self.menu else "YOUR TURN" if waiting else f"{self.speed}x"
-        text.draw(surface, f, state, (ui.px(118), ui.px(42)), 13, WARN if self.paused or waiting else GOOD, bold=True)
-        text.muted(surface, f, f"{snap.contacts_done} done", (ui.px(278), ui.px(43)), 12, anchor="topright")
+        shown = text.draw(surface, f, state, (ui.px(118), ui.px(42)), 13, WARN if self.paused or waiting else GOOD,
+                          bold=True)
+        done = f"{snap.contacts_done} done"
+        if ui.px(278) - f.width(done, 12) > shown.right + ui.px(6):
+            text.muted(surface, f, done, (ui.px(278), ui.px(43)), 12, anchor="topright")
+        seat = self.ctx.workshop
+        if seat is not None:
+            text.muted(surface, f, f.fit(f"Workshop {seat.code} · {seat.name}", ui.px(270), 12), (ui.px(298), ui.px(9)), 12)
+            left = seat.seconds_left()
+            if left is not None:
+                tone = BAD if left < 60 else WARN if left < 300 else TEXT
+                text.draw(surface, f, f"{int(left) // 60}:{int(left) % 60:02d} left", (ui.px(298), ui.px(28)), 18,
+                          tone, bold=True)
         x = ui.px(580)
         target = scen.scoring.service_level_target
         for label, value, tone in self._ticker_items(target):

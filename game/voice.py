@@ -206,3 +206,24 @@ def lever_note(lever: str, change: str) -> str:
         except (LookupError, ValueError, AttributeError):
             pass
     return ""
+
+
+STEP_TITLES = ("Control", "Acknowledge", "Refocus", "Problem-solve")  # if the dialogue cannot be read
+
+
+def coaching(view: TurnView, responses: Any) -> Any:
+    """The tutorial coach for a pending turn (`sim.coach.Coaching`), or None if it has no words for it."""
+    try:
+        from sim.coach import coach
+        return coach(view, responses)
+    except Exception:  # noqa: BLE001 - no coach rather than no game
+        return None
+
+
+def coach_steps() -> tuple[tuple[str, str], ...]:
+    """The four CARP steps as the coach names them: (title, one-line summary)."""
+    try:
+        from sim.coach import summaries, titles
+        return tuple(zip(titles(), summaries(), strict=True))
+    except Exception:  # noqa: BLE001
+        return tuple((t, "") for t in STEP_TITLES)

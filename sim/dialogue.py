@@ -14,6 +14,8 @@ else from the defaults in the data.
 * response lines: ``responses.<kind>.<segment>`` (shared by every goal, so free
   of any goal's ``topics`` words) plus ``responses.<kind>.by_goal.<goal>.<segment
   or any>``; the ``goal_wordings`` kinds need wordings of their own for every goal;
+* the tutorial coach: ``coach.<carp step>`` (a title, lines for hot and cool
+  customers) and ``coach_after.<cue>`` (a note on the last reaction), see `sim.coach`;
 * feedback: ``feedback.<kind>`` with a default text and variants chosen by
   context (above or below the emotional hurdle, segment, goal, cue, mood): a
   matching variant with a cue wins, then one with a goal, then the one with
@@ -51,6 +53,7 @@ PLACEHOLDERS = ("agent", "company", "amount")  # {agent} name, {company} name, {
 MAX_LINE_CHARS = 120  # what a customer says: three lines of a transcript bubble
 MAX_RESPONSE_CHARS = 90  # a wording the trainee picks: two lines of an option card
 MAX_FEEDBACK_CHARS = 420  # the debrief panel is taller
+MAX_COACH_CHARS = 160  # the tutorial coach's card beside the floor
 _SYNONYMS = {"on": "up", "up": "on", "off": "down", "down": "off"}  # for lever changes
 _MASK = (1 << 64) - 1
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -119,6 +122,10 @@ class Dialogue:
     lessons: tuple[Lesson, ...]
     topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # goal -> its words
     goal_keyed: tuple[str, ...] = ()  # response kinds with wordings of their own for every goal
+    coach_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # CARP step -> title
+    coach_summaries: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # step -> one line
+    coach: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    coach_after: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # cue -> notes
 
     # -- customer lines ----------------------------------------------------
     def customer_pool(self, goal: str, segment: str, mood: str, cue: str) -> tuple[str, ...]:
@@ -180,6 +187,20 @@ class Dialogue:
         if avoid and len(pool) > 1 and avoid in (pool[i], self.fill(pool[i], values)):
             i = (i + 1) % len(pool)
         return self.fill(pool[i], values)
+
+    # -- the tutorial coach ----------------------------------------------------
+    def coach_line(self, step: str, hot: bool, key: int) -> str:
+        """What the coach says at a CARP step (`sim.coach`), for a customer above the hurdle or not."""
+        heat, other = ("hot", "cool") if hot else ("cool", "hot")
+        pool = self.coach.get((step, heat)) or self.coach.get((step, other))
+        if not pool:
+            raise LookupError(f"no coach line for step {step!r}")
+        return self._pick(pool, key, f"coach/{step}/{heat}", None, "")
+
+    def coach_note(self, cue: str, key: int) -> str:
+        """The coach's note on the customer's last reaction ('' when there is none for this cue)."""
+        pool = self.coach_after.get(cue, ())
+        return self._pick(pool, key, f"coach_after/{cue}", None, "") if pool else ""
 
     # -- feedback ------------------------------------------------------------
     def feedback(self, kind: str, *, mood: str, segment: str, goal: str, cue: str,

@@ -14,15 +14,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable
 
-from .dialogue import (_PLACEHOLDER, CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MAX_RESPONSE_CHARS, MOODS, PLACEHOLDERS,
-                       Dialogue, DialogueError, KindFeedback, Variant)
+from .dialogue import (_PLACEHOLDER, CUES, MAX_COACH_CHARS, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MAX_RESPONSE_CHARS,
+                       MOODS, PLACEHOLDERS, Dialogue, DialogueError, KindFeedback, Variant)
 from .errors import Problem
 from .lessons import CatalogNames, Lesson, catalog_names, load_lessons, read_toml
-from .scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
+from .scenario import CARP_STEPS, ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
 from .tomlread import MISSING, Reader
 
 SECTIONS = ("placeholders", "openings", "reactions", "goal_reactions", "responses", "feedback", "levers",
-            "topics", "goal_wordings")
+            "topics", "goal_wordings", "coach", "coach_after")
+COACH_STEPS = tuple(s for s in CARP_STEPS if s)
 GOAL_WORDINGS_KEYS = ("kinds", "at_least")
 MAX_TOPIC_WORD_CHARS = 40
 LEVER_CHANGES = ("on", "off", "up", "down") + ESCALATION_PATHS + HIRING_PROFILES + PLAYBOOKS
@@ -59,6 +60,10 @@ class _Loader:
         self.goal_keyed: tuple[str, ...] = ()
         self.at_least = 0
         self.where: dict[Any, tuple[str, str]] = {}  # table key -> (file, dotted key), for later checks
+        self.coach_titles: dict[str, str] = {}
+        self.coach_summaries: dict[str, str] = {}
+        self.coach: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.coach_after: dict[str, tuple[str, ...]] = {}
 
     # -- helpers -------------------------------------------------------------
     def known(self, r: Reader, name: str, options: Iterable[str], what: str) -> bool:
@@ -198,6 +203,25 @@ class _Loader:
         else:
             self.at_least = int(sec.number("at_least", lo=1, hi=50, integer=True) or 0)
 
+    def _coach(self, sec: Reader, step: str) -> None:
+        if not self.known(sec, step, COACH_STEPS, "CARP step"):
+            return
+        r = sec.sub(step)
+        self.coach_titles[step] = self.text(r, "title", r.raw("title"), 30)
+        self.coach_summaries[step] = self.text(r, "summary", r.raw("summary"), 80)
+        for heat in _HEATS:
+            if heat in r.data:
+                self.coach[(step, heat)] = self.lines(r, heat, MAX_COACH_CHARS)
+        if not any(heat in r.data for heat in _HEATS):
+            r.fail("", "expected lines for hot customers, cool ones or both")
+        r.done()
+
+    def _coach_after(self, sec: Reader, cue: str) -> None:
+        if self.known(sec, cue, CUES[1:], "reaction cue"):
+            r = sec.sub(cue)
+            self.coach_after[cue] = self.lines(r, "lines", MAX_COACH_CHARS)
+            r.done()
+
     def check_topics(self, dialogue: Dialogue) -> None:
         """Shared wordings use no goal's words; a goal's wordings are not another goal's; coverage."""
         for (kind, seg), lines in self.responses.items():
@@ -282,7 +306,9 @@ class _Loader:
                             reactions=ro(self.reactions), goal_reactions=ro(self.goal_reactions),
                             responses=ro(self.responses), goal_responses=ro(self.goal_responses),
                             feedbacks=ro(self.feedbacks), levers=ro(self.levers), lessons=lessons,
-                            topics=ro(self.topics), goal_keyed=self.goal_keyed)
+                            topics=ro(self.topics), goal_keyed=self.goal_keyed, coach_titles=ro(self.coach_titles),
+                            coach_summaries=ro(self.coach_summaries),
+                            coach=ro(self.coach), coach_after=ro(self.coach_after))
         self.check_topics(dialogue)
         if self.problems:
             raise DialogueError(self.problems)

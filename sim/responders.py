@@ -115,6 +115,23 @@ def carp(v: TurnView) -> str:
     return "answer"
 
 
+def carp_step(v: TurnView) -> str:
+    """The CARP step a conversation is at, read from the customer's state as `carp` reads it.
+
+    control, acknowledge, refocus or problem_solve: the step of the response `carp` picks
+    (for kinds the catalog gives no step, the step they serve: an apology acknowledges,
+    plain words, a gesture, an escalation or a follow-up solve).
+    """
+    used = v.used
+    if v.hot:
+        return "control" if "stay_calm" not in used else "acknowledge"
+    if v.reason != "new" and "acknowledge" not in used:
+        return "acknowledge"
+    if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
+        return "refocus"
+    return "problem_solve"
+
+
 def fast_and_friendly(v: TurnView) -> str:
     """Be pleasant, be quick: an apology and the first fix that comes to mind."""
     if v.hot and "apologise" not in v.used:

@@ -250,6 +250,9 @@ class Scenario:
     pure: PureQueue | None
     scripted: tuple[ScriptedCustomer, ...] = ()
     targets: tuple["Objective", ...] = ()  # every objective, with its metric when measurable
+    # a tutorial: the trainee plays agent 0 from the start, the clock waits for each choice and a coach
+    # names the CARP step (`sim.coach`).  How it is shown, not how the shift runs: not in the digest.
+    tutorial: bool = field(default=False, repr=False)
     digest: str = field(default="", compare=False)
 
     @property
@@ -565,6 +568,9 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         info.fail("start_clock", f"expected a time of day as \"HH:MM\" (00:00 to 23:59), got {start_clock!r}")
     drain_s = info.number("drain_s", 7200.0, lo=0.0)
     levers = info.texts("levers", (), choices=POLICY_KEYS)
+    tutorial = info.boolean("tutorial", False)
+    if tutorial and mode == "pure_queue":
+        info.fail("tutorial", "a tutorial needs conversations: not allowed with mode = \"pure_queue\"")
     info.done()
 
     policies = _policies(top.sub("policies", required=True), segments)
@@ -638,6 +644,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         start_clock=start_clock, drain_s=drain_s, arrivals=arrivals, segment_mix=mix,
         channels=channels, segments=segments, goals=goals, responses=responses, team=team,
         policies=policies, scoring=scoring, events=events, pure=pure, scripted=scripted, targets=targets,
+        tutorial=tutorial,
     )
     return replace(scen, digest=scenario_digest(scen))
 

@@ -375,21 +375,41 @@ def test_every_shipped_scenario_plays_to_a_debrief_with_every_tab(home, scenario
         assert isinstance(d.scene, TraceScene)
 
 
-def test_alone_on_the_floor_you_take_the_calls_and_the_clock_waits_for_you(home):
+def test_a_tutorial_puts_you_on_the_phone_stops_the_clock_and_coaches_each_step(home):
     from sim import load_scenario
-    solo = [p.stem for p in list_scenarios()
-            if (s := load_scenario(p)).mode == "full" and max(s.policies.staffing) <= 1]
-    if not solo:
-        pytest.skip("no shipped scenario puts the trainee alone on the floor")
+    from sim.coach import coach
+    from sim.responders import carp_step
+    tutorials = [p.stem for p in list_scenarios() if load_scenario(p).tutorial]
+    assert "first_day" in tutorials
     d = _driver(home, slow_on_call=False)
-    floor = _start(d, solo[0])
+    floor = _start(d, "first_day")
+    lay = floor.layout()
+    assert "coach" in lay and not lay["coach"].colliderect(lay["team"]) and lay["left"].contains(lay["coach"])
     d.key(pygame.K_SPACE)
     assert floor.session.trainee_agent == 0
     d.click(Action("speed", 16))
-    assert d.until(lambda: floor.spotlight.view is not None, frames=3000, dt=0.05)
-    t = floor.session.now
-    d.step(30, dt=0.05)
-    assert floor.session.now == t  # the clock waits for the choice
-    d.key(pygame.K_1)
-    d.step(30, dt=0.05)
-    assert floor.session.now > t
+    responses = floor.session.scenario.responses
+    steps = []
+    for _ in range(4):
+        assert d.until(lambda: floor.spotlight.view is not None, frames=3000, dt=0.05)
+        view = floor.spotlight.view
+        t = floor.session.now
+        d.step(30, dt=0.05)
+        assert floor.session.now == t  # the clock waits for the choice
+        assert floor.coaching == coach(view, responses)  # the coach says what sim says, for this turn
+        steps.append(floor.coaching.step)
+        assert floor.coaching.step == carp_step(view)
+        d.app.draw()
+        d.key(pygame.K_1)
+        d.until(lambda view=view: floor.session.now > t, frames=200, dt=0.05)
+        assert floor.session.now > t  # and runs again once you have answered
+    assert len(set(steps)) >= 2  # the steps move on as the call does
+    d.app.close()
+
+    d2 = _driver(home, slow_on_call=False)
+    other = _start(d2, "calm_weekday")
+    assert "coach" not in other.layout() and not other.solo
+    d2.key(pygame.K_SPACE)
+    d2.step(20, dt=0.05)
+    assert other.session.trainee_agent is None  # outside a tutorial you choose whether to take calls
+    d2.app.close()

@@ -161,6 +161,13 @@ def _delete(path: str):
     return mutate
 
 
+def _both(*mutations):
+    def mutate(d: dict[str, Any]) -> None:
+        for m in mutations:
+            m(d)
+    return mutate
+
+
 # (id, mutation, key named, fragments the message must contain)
 MALFORMED = [
     ("unknown top-level key", _set("colour", "blue"), "colour", ["unknown key", "known keys:", "policies"]),
@@ -238,6 +245,9 @@ MALFORMED = [
      "scenario.objectives[0].metric", ["score path starting with one of speed, accuracy, loyalty, overall"]),
     ("goal knowledge the team lacks", _set("team.knowledge", ["billing"]), "goals.faulty_product.knowledge",
      ["team's knowledge areas", "'product'"]),
+    ("tutorial not a boolean", _set("scenario.tutorial", "yes"), "scenario.tutorial", ["expected true or false"]),
+    ("tutorial without conversations", _both(_set("scenario.tutorial", True), _set("scenario.mode", "pure_queue")),
+     "scenario.tutorial", ["needs conversations", "pure_queue"]),
 ]
 
 
@@ -580,6 +590,13 @@ def test_override_without_equals_sign() -> None:
 def doc_toml_blocks() -> list[str]:
     text = DOCS.read_text(encoding="utf-8")
     return re.findall(r"^```toml\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def test_the_documentation_shows_a_tutorial_that_loads(tmp_path: Path) -> None:
+    tutorials = [b for b in doc_toml_blocks() if re.search(r"^tutorial = true", b, flags=re.M)]
+    assert tutorials, "docs/scenarios.md needs a tutorial example"
+    scen = load_scenario(write(tmp_path, tutorials[0], "tutorial.toml"))
+    assert scen.tutorial and scen.scripted and max(scen.policies.staffing) == 1
 
 
 def test_documentation_examples_load(tmp_path: Path) -> None:
