@@ -355,14 +355,6 @@ class FloorScene(Scene):
         done = f"{snap.contacts_done} done"
         if ui.px(278) - f.width(done, 12) > shown.right + ui.px(6):
             text.muted(surface, f, done, (ui.px(278), ui.px(43)), 12, anchor="topright")
-        seat = self.ctx.workshop
-        if seat is not None:
-            text.muted(surface, f, f.fit(f"Workshop {seat.code} · {seat.name}", ui.px(270), 12), (ui.px(298), ui.px(9)), 12)
-            left = seat.seconds_left()
-            if left is not None:
-                tone = BAD if left < 60 else WARN if left < 300 else TEXT
-                text.draw(surface, f, f"{int(left) // 60}:{int(left) % 60:02d} left", (ui.px(298), ui.px(28)), 18,
-                          tone, bold=True)
         x = ui.px(580)
         target = scen.scoring.service_level_target
         for label, value, tone in self._ticker_items(target):
@@ -390,11 +382,21 @@ class FloorScene(Scene):
     def _draw_bottom(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         ui, f = self.ui, self.ui.fonts
         pygame.draw.rect(surface, PANEL, rect)
+        x = ui.px(12)
+        seat = self.ctx.workshop
+        if seat is not None:  # whose shift this is, for which workshop, and the time left
+            left = seat.seconds_left()
+            label = f"Workshop {seat.code} · {seat.name}" + ("" if left is None else
+                                                             f" · {int(left) // 60}:{int(left) % 60:02d} left")
+            tone = TEXT if left is None or left >= 300 else WARN if left >= 60 else BAD
+            label = f.fit(label, ui.px(330), 13, bold=True)
+            text.draw(surface, f, label, (x, rect.centery), 13, tone, bold=True, anchor="midleft")
+            x += f.width(label, 13, bold=True) + ui.px(20)
         news = self.session.snap.announcements
         if news:
             t, msg = news[-1]
-            room = rect.width - f.width(KEYS_HELP, 12) - ui.px(48)
-            text.draw(surface, f, f.fit(f"{self._clock_of(t)}  {msg}", room, 13), (ui.px(12), rect.centery),
+            room = rect.right - f.width(KEYS_HELP, 12) - ui.px(36) - x
+            text.draw(surface, f, f.fit(f"{self._clock_of(t)}  {msg}", room, 13), (x, rect.centery),
                       13, WARN, anchor="midleft")
         text.muted(surface, f, KEYS_HELP, (rect.right - ui.px(12), rect.centery), 12, anchor="midright")
 

@@ -206,18 +206,24 @@ def _conversations(result: Result) -> list[dict[str, Any]]:
     scen = result.scenario
     out = []
     for n, conv in enumerate(trainee_conversations(result), start=1):
-        lines = []
-        cue = "opening"
+        lines: list[dict[str, Any]] = []
+        cue, said = "opening", ""
         for step in conv.steps:
             key = line_key(step.contact_id, step.turn)
             kind = scen.responses.get(step.kind)
             label = kind.label if kind else step.kind
+            for play in range(4):  # as the game does: never the same line twice in a row
+                line = _say(lambda: customer_line(conv.goal, conv.segment, step.mood_before, cue,
+                                                  line_key(step.contact_id, step.turn, play)))
+                if line != said:
+                    break
+            said = line
             lines.append({
                 "turn": step.turn, "kind": step.kind, "label": label, "by_trainee": step.by_trainee,
                 "mood": step.mood_before, "hot": step.hot, "cue": step.cue, "verdict": step.verdict,
                 "frustration_before": round(step.frustration_before, 1),
                 "frustration_after": round(step.frustration_after, 1),
-                "customer": _say(lambda: customer_line(conv.goal, conv.segment, step.mood_before, cue, key)),
+                "customer": line,
                 "agent": _say(lambda: response_line(step.kind, conv.segment, conv.goal, key)) or label,
             })
             cue = step.cue
