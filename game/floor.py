@@ -84,8 +84,10 @@ class FloorScene(Scene):
         self.ticker = session.ticker()
         self.ticker_timer = 0.0
         scen = session.scenario
-        # a tutorial (scenario.tutorial): the trainee plays agent 0, the clock waits for them, a coach helps
-        self.solo = scen.tutorial
+        # the trainee alone on the floor (sim: Scenario.trainee_alone): they play agent 0 and the clock waits
+        # for them; in a tutorial a coach helps too
+        self.solo = scen.trainee_alone
+        self.tutorial = scen.tutorial
         self.auto_taken = session.trainee_agent is not None
         self.coaching: Any = None  # sim.coach.Coaching for the pending turn (tutorials)
         self.coached: tuple[int, int] | None = None
@@ -94,7 +96,7 @@ class FloorScene(Scene):
 
     # -- layout -----------------------------------------------------------
     def layout(self) -> dict[str, pygame.Rect]:
-        return floor_layout(self.ui.size, self.ui.scale, coach=self.solo)
+        return floor_layout(self.ui.size, self.ui.scale, coach=self.tutorial)
 
     def active_panel(self) -> SpotlightPanel | PolicyPanel:
         return self.spotlight if self.tab == "conversation" else self.policy
@@ -271,7 +273,7 @@ class FloorScene(Scene):
 
     def _follow_coach(self) -> None:
         """Tutorials: what the coach says about the trainee's pending turn (from sim.coach)."""
-        if not self.solo:
+        if not self.tutorial:
             return
         v = self.spotlight.view
         at = (v.contact_id, v.turn) if v is not None else None

@@ -263,6 +263,15 @@ class Scenario:
     def horizon_s(self) -> float:
         return self.intervals * self.interval_s
 
+    @property
+    def trainee_alone(self) -> bool:
+        """The trainee is the team: they take the first agent's calls and the clock waits for each choice.
+
+        Tutorials, and any scenario with conversations and at most one agent on shift (stories such as
+        three_reps); a tutorial also shows the coach.
+        """
+        return self.tutorial or (self.mode == "full" and max(self.policies.staffing, default=0) <= 1)
+
 
 # ---------------------------------------------------------------------------
 # Loading

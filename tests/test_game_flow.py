@@ -411,5 +411,25 @@ def test_a_tutorial_puts_you_on_the_phone_stops_the_clock_and_coaches_each_step(
     assert "coach" not in other.layout() and not other.solo
     d2.key(pygame.K_SPACE)
     d2.step(20, dt=0.05)
-    assert other.session.trainee_agent is None  # outside a tutorial you choose whether to take calls
+    assert other.session.trainee_agent is None  # with a team on the floor you choose whether to take calls
     d2.app.close()
+
+
+def test_alone_on_the_floor_without_a_coach_the_clock_still_waits_for_you(home):
+    from sim import load_scenario
+    alone = [p.stem for p in list_scenarios() if (s := load_scenario(p)).trainee_alone and not s.tutorial]
+    assert "three_reps" in alone
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d, "three_reps")
+    assert "coach" not in floor.layout()
+    d.key(pygame.K_SPACE)
+    assert floor.session.trainee_agent == 0
+    d.click(Action("speed", 16))
+    assert d.until(lambda: floor.spotlight.view is not None, frames=3000, dt=0.05)
+    t = floor.session.now
+    d.step(30, dt=0.05)
+    assert floor.session.now == t and floor.coaching is None
+    d.key(pygame.K_1)
+    d.step(30, dt=0.05)
+    assert floor.session.now > t
+    d.app.close()
