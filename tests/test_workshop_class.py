@@ -37,7 +37,9 @@ def test_key_moments_count_shares_and_average_what_followed():
     ack, quick = first.options
     assert (ack.kind, ack.count, ack.share, ack.mean_delta, ack.goal_met) == ("acknowledge", 4, 0.8, -30.0, 0.75)
     assert ack.sentence().startswith("80% chose \u201cAcknowledge\u201d; their customers' frustration fell by 30")
-    assert "rose by 6" in quick.sentence()
+    assert "rose by 6" in quick.sentence() and quick.tone == "bad" and ack.tone == "good"
+    calmer_unresolved = key_moments([[_choice("quick_answer", -13, False)]], {}, {})[0].options[0]
+    assert calmer_unresolved.tone == "bad", "a surface fix calms the customer but leaves the goal unmet"
     assert ms[1].reached == 1 and ms[1].options[0].kind == "answer"
     assert "furious end user, disputed charge" in first.title
 

@@ -28,6 +28,15 @@ class Option:
     mean_delta: float  # frustration change over the turn, points on 0-100
     goal_met: float  # share of these customers whose goal was met in the end
 
+    @property
+    def tone(self) -> str:
+        """good (calmer and mostly resolved), bad (angrier, or calmer but never resolved: a surface fix), mixed."""
+        if self.mean_delta > 0.5:
+            return "bad"
+        if self.goal_met >= 0.5:
+            return "good" if self.mean_delta < -0.5 else "mixed"
+        return "bad" if self.goal_met == 0.0 else "mixed"
+
     def sentence(self) -> str:
         move = "fell" if self.mean_delta < -0.5 else "rose" if self.mean_delta > 0.5 else "barely moved"
         by = f" by {abs(self.mean_delta):.0f} points" if move != "barely moved" else ""
