@@ -30,6 +30,8 @@ def tempting_poor(view: TurnView) -> str:
             return "your_choice"
         if not (view.acknowledged or view.apologised) and pick % 3 == 1:
             return "gesture"  # a gift before an acknowledgement feels like a bribe
+        if (view.reason == "repeat" or view.history) and not view.acknowledged and pick % 3 == 2:
+            return "concede"  # they were let down before: admitting it, and no more, sounds fair but lands cold
         return ("quick_answer", "make_it_up", "refocus")[pick % 3]
     if view.need is not None and view.need > view.authority_limit:
         return ("transfer", "over_promise")[pick % 2]

@@ -16,7 +16,7 @@ from sim import Centre, debrief, load_scenario, read_result, replay, save_result
 from sim.responders import carp
 
 POOR = {"quick_answer", "make_it_up", "your_choice", "gesture", "refocus", "transfer", "over_promise", "jargon",
-        "answer"}
+        "answer", "concede"}
 
 
 class Recorder:
@@ -56,7 +56,9 @@ def test_three_to_five_options_with_a_good_and_a_tempting_poor_one(views):
 def test_the_poor_option_depends_on_the_situation(views):
     hot = [tempting_poor(v) for v in views if v.hot]
     calm = [tempting_poor(v) for v in views if not v.hot]
-    assert set(hot) <= {"quick_answer", "make_it_up", "refocus", "your_choice", "gesture"}
+    assert set(hot) <= {"quick_answer", "make_it_up", "refocus", "your_choice", "gesture", "concede"}
+    assert "concede" in hot  # admitting the facts and no more tempts when they were let down before
+    assert all(v.reason == "repeat" or v.history for v in views if v.hot and tempting_poor(v) == "concede")
     assert "refocus" not in calm
 
 

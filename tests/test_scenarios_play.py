@@ -311,7 +311,8 @@ def test_the_surface_fix_wins_the_survey_and_loses_on_loyalty(sid: str) -> None:
 
 STORY_SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)
 SURFACE = ["apologise"] + ["quick_answer"] * (MAX_TURNS - 1)
-COLD = ["diagnose", "diagnose", "verify"] + ["answer"] * (MAX_TURNS - 3)
+# the second representative admits the first answer was wrong, owns nothing, and gets on with the facts
+COLD = ["concede", "diagnose", "diagnose", "verify"] + ["answer"] * (MAX_TURNS - 4)
 GOLD = ["stay_calm", "acknowledge", "ask_feelings", "let_talk", "apologise", "refocus",
         "diagnose", "diagnose", "verify", "gesture"] + ["answer"] * (MAX_TURNS - 10)
 # whoever takes her call back, if she has to call back, works the same way
@@ -321,6 +322,13 @@ FALLBACK = {"surface": "fast_and_friendly", "cold": "by_the_script", "gold": "ca
 @cache
 def rep(style: str, seed: int) -> tuple[dict[str, Any], list[dict[str, Any]], float]:
     """The three_reps shift with her first call answered turn by turn: (scores, rows, hurdle)."""
+    scores, rows, hurdle, _ = rep_turns(style, seed)
+    return scores, rows, hurdle
+
+
+@cache
+def rep_turns(style: str, seed: int) -> tuple[dict[str, Any], list[dict[str, Any]], float, tuple[Any, ...]]:
+    """As `rep`, with the turn records of her first call."""
     scen = scenario("three_reps")
     script = {"surface": SURFACE, "cold": COLD, "gold": GOLD}[style]
     (sc,) = scen.scripted
@@ -330,7 +338,8 @@ def rep(style: str, seed: int) -> tuple[dict[str, Any], list[dict[str, Any]], fl
     check_invariants(centre)
     rows = sorted(centre.log.rows(), key=lambda r: r["arrival_time"])
     assert rows[0]["contact_id"] == 0 and rows[0]["arrival_time"] == pytest.approx(sc.arrival_s)
-    return compute(centre.log, scen), rows, scen.segments[sc.segment].hurdle
+    turns = tuple(t for t in centre.turns if t.contact_id == 0)
+    return compute(centre.log, scen), rows, scen.segments[sc.segment].hurdle, turns
 
 
 def test_three_reps_is_one_furious_customer_and_one_agent() -> None:
@@ -369,6 +378,11 @@ def test_rep_two_the_cold_correct_reply_misses_the_emotional_hurdle() -> None:
         assert first["survey_score"] is None or first["survey_score"] <= 3
     # even when the facts were right, her goal was not met
     assert any(rep("cold", s)[1][0]["correct_info"] for s in STORY_SEEDS)
+    # admitting the first answer was wrong, without ownership or care, did not lower her frustration
+    for seed in STORY_SEEDS:
+        first = rep_turns("cold", seed)[3][0]
+        assert first.kind == "concede" and first.frustration_after >= first.frustration_before, seed
+        assert first.cue not in ("felt_heard",), seed
 
 
 def test_rep_three_emotions_first_keeps_her() -> None:
