@@ -19,7 +19,7 @@ from .errors import Problem, ScenarioError
 from .scenario import POLICY_KEYS, assets_dir
 from .tomlread import Reader, read_toml
 
-METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall")
+METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "team")
 MAX_TITLE_CHARS = 60
 MAX_PRINCIPLE_CHARS = 40
 

@@ -22,7 +22,7 @@ from .records import ContactLog, TurnRecord
 from .responders import Decision, Interactive, Playbook, Responder, TurnView
 from .rng import Streams
 from .scenario import Policies, Scenario, with_policies
-from .team import Agent, hire, training_share
+from .team import STRESSED, Agent, hire, training_share
 
 WAIT_FRUSTRATION_PER_MIN = 4.0  # realtime: frustration per minute waited beyond expectation
 ASYNC_FRUSTRATION_PER_HOUR = 3.0  # email / web form: per hour beyond the first
@@ -158,6 +158,7 @@ class Contact:
     tier2: bool = False  # transferred to the team with TIER2_AUTHORITY times the budget
     attempt: int = 0
     extra_retention: float = 0.0
+    agent_stress: float | None = None  # the stress of the agent who answered, when they answered
 
 
 @dataclass(slots=True)
@@ -744,6 +745,8 @@ class Centre:
         team = scen.team
         start = env.now
         stress = agent.stress_now(start, team.stress_recovery_s)
+        if c.agent_stress is None:
+            c.agent_stress = stress
         cf = self.channels[c.channel].turn_factor
         if c.talk is None:
             f = min(100.0, c.f_start + self._wait_frustration(c, start - c.arrival))
@@ -1042,6 +1045,7 @@ class Centre:
             "trust_end": round(trust, 4), "survey_score": survey, "retention_probability": round(ret, 6),
             "lifetime_value": self.scenario.segments[c.cust.segment].lifetime_value,
             "loyalty_draw": c.cust.loyalty_u,
+            "agent_stress": round(c.agent_stress, 4) if served and c.agent_stress is not None else None,
         })
 
     # ------------------------------------------------------------------
@@ -1064,7 +1068,7 @@ class Centre:
         stress_tau = self.scenario.team.stress_recovery_s
         agents = tuple(
             AgentView(a.id, a.name, a.state, a.stress * math.exp(-max(0.0, now - a.stress_at) / stress_tau),
-                      a.stress > 0.6, a.contact_id, a.id == self.trainee_agent, a.friendliness, a.competence)
+                      a.stress > STRESSED, a.contact_id, a.id == self.trainee_agent, a.friendliness, a.competence)
             for a in self.agents if a.on_shift or a.state not in ("off",)
         )
         talking = sum(1 for a in self.agents if a.state == "talking")

@@ -53,6 +53,7 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("retention_probability", "f"),
     ("lifetime_value", "g"),
     ("loyalty_draw", "f"),  # uniform draw: the customer churns if it exceeds retention
+    ("agent_stress", "g"),  # 0-1: the answering agent's stress when the conversation began
 )
 CONTACT_FIELDS = tuple(name for name, _ in CONTACT_COLUMNS)
 

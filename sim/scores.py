@@ -14,6 +14,7 @@ import numpy as np
 
 from .records import ContactLog
 from .scenario import Scenario
+from .team import STRESSED
 
 Columns = Mapping[str, np.ndarray]
 
@@ -170,6 +171,19 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
     }
 
 
+def team(cols: Columns) -> dict[str, Any]:
+    """How hard the shift was on the agents, from each answered contact's agent at the moment of answering.
+
+    stress_mean: their mean stress (0-1); stressed_share: the share of answered contacts taken by an
+    agent above the stressed mark (`sim.team.STRESSED`), who is slower and more often wrong.
+    """
+    s = cols["agent_stress"].astype(np.float64) if "agent_stress" in cols else np.zeros(0)
+    s = s[~np.isnan(s)]
+    mean = _mean(s)
+    return {"stress_mean": None if mean is None else round(mean, 4), "stressed_share": _share(s > STRESSED),
+            "stress_peak": round(float(np.max(s)), 4) if len(s) else None}
+
+
 def _clip01(x: float) -> float:
     return 0.0 if x < 0 else 1.0 if x > 1 else x
 
@@ -203,13 +217,13 @@ def staff_cost(scen: Scenario, staffing: tuple[int, ...] | None = None) -> float
 
 
 def compute(log: ContactLog | Columns, scen: Scenario) -> dict[str, Any]:
-    """All scores for a run: speed, accuracy, loyalty and overall."""
+    """All scores for a run: speed, accuracy, loyalty, overall, the staff cost and the team's stress."""
     cols = columns_of(log)
     sp = speed(cols, scen)
     acc = accuracy(cols)
     loy = loyalty(cols, scen)
     return {"speed": sp, "accuracy": acc, "loyalty": loy, "overall": overall(sp, acc, loy, scen),
-            "staff_cost": staff_cost(scen)}
+            "staff_cost": staff_cost(scen), "team": team(cols)}
 
 
 def ticker(log: ContactLog, scen: Scenario) -> dict[str, float | None]:

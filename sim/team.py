@@ -56,6 +56,9 @@ class Agent:
         return PROCEDURES_BONUS * math.exp(-self.tenure_weeks / 26.0) if written else 0.0
 
 
+STRESSED = 0.6  # above this an agent counts as stressed (the floor marks them; scores count their contacts)
+
+
 def _clip01(x: float) -> float:
     return min(1.0, max(0.0, x))
 

@@ -45,25 +45,25 @@ ROWS = [
     # customer 0: answered in 10 s, goal met first time; a follow-up at 2000 s closes the case
     row(contact_id=0, customer_id=0, channel="phone", arrival_time=0.0, answer_time=10.0, end_time=200.0,
         handle_time=190.0, goal_met=True, correct_info=True, open_case=True, followup_time=2000.0, promise="kept",
-        survey_score=5, retention_probability=0.9, lifetime_value=600.0, loyalty_draw=0.5),
+        survey_score=5, retention_probability=0.9, lifetime_value=600.0, loyalty_draw=0.5, agent_stress=0.1),
     # customer 1: waits 60 s, is told something wrong and comes back (a repeat, transferred once)
     row(contact_id=1, customer_id=1, channel="phone", arrival_time=100.0, answer_time=160.0, end_time=400.0,
         handle_time=240.0, goal_met=False, correct_info=False, survey_score=4, retention_probability=0.7,
-        lifetime_value=2500.0, loyalty_draw=0.8),
+        lifetime_value=2500.0, loyalty_draw=0.8, agent_stress=0.7),
     row(contact_id=2, customer_id=1, channel="phone", reason="repeat", repeat_of=1, arrival_time=3000.0,
         answer_time=3005.0, end_time=3300.0, handle_time=295.0, transfers=1, goal_met=True, correct_info=True,
-        survey_score=2, retention_probability=0.6, lifetime_value=2500.0, loyalty_draw=0.8),
+        survey_score=2, retention_probability=0.6, lifetime_value=2500.0, loyalty_draw=0.8, agent_stress=0.3),
     # customer 2: hangs up after 90 s, tries again and is answered in 15 s (not surveyed)
     row(contact_id=3, customer_id=2, channel="phone", status="abandoned", abandoned=True, agent_id=None, turns=0,
         arrival_time=200.0, answer_time=None, end_time=290.0, handle_time=None, resolved=False, goal_met=False,
         correct_info=None, survey_score=None, retention_probability=0.5, lifetime_value=12000.0, loyalty_draw=0.3),
     row(contact_id=5, customer_id=2, channel="phone", reason="retry", repeat_of=3, arrival_time=1200.0,
         answer_time=1215.0, end_time=1500.0, handle_time=285.0, goal_met=True, correct_info=True,
-        survey_score=None, retention_probability=0.8, lifetime_value=12000.0, loyalty_draw=0.3),
+        survey_score=None, retention_probability=0.8, lifetime_value=12000.0, loyalty_draw=0.3, agent_stress=0.65),
     # customer 3: an e-mail answered after an hour, escalated, refund paid, goal not met; leaves and complains
     row(contact_id=4, customer_id=3, channel="email", arrival_time=50.0, answer_time=3650.0, end_time=4000.0,
         handle_time=350.0, escalated=True, goal_met=False, correct_info=True, money_paid=45.0, survey_score=3,
-        retention_probability=0.95, lifetime_value=600.0, loyalty_draw=0.951),
+        retention_probability=0.95, lifetime_value=600.0, loyalty_draw=0.951, agent_stress=0.2),
 ]
 
 
@@ -153,10 +153,44 @@ def test_overall_by_hand(log: ContactLog, scen: Scenario) -> None:
     assert s["staff_cost"] == pytest.approx((6 + 8 + 8 + 6) * 0.5 * 30)
 
 
+def test_team_stress_by_hand(log: ContactLog, scen: Scenario) -> None:
+    """The answering agent's stress over the five answered contacts (the hang-up has none)."""
+    team = compute(log, scen)["team"]
+    assert team["stress_mean"] == pytest.approx((0.1 + 0.7 + 0.3 + 0.65 + 0.2) / 5, abs=1e-4)
+    assert team["stressed_share"] == pytest.approx(2 / 5)  # 0.7 and 0.65 are above sim.team.STRESSED
+    assert team["stress_peak"] == pytest.approx(0.7, abs=1e-4)
+
+
+def test_an_objective_can_measure_the_team_s_stress(scen: Scenario, log: ContactLog) -> None:
+    from sim.scores import objectives
+    data = {
+        "scenario": {"id": "calm_team", "interval_s": 1800, "objectives": [
+            {"text": "Keep the team's average stress under 0.3", "metric": "team.stress_mean", "at_most": 0.3},
+            {"text": "Fewer than half the calls taken by a stressed agent", "metric": "team.stressed_share",
+             "at_most": 0.5}]},
+        "arrivals": {"phone": [40, 60, 60, 40]},
+        "policies": {"staffing": [6, 8, 8, 6]},
+    }
+    tiny = parse_scenario(data, "calm_team.toml")
+    got = objectives(compute(log, tiny), tiny)
+    assert [o["met"] for o in got] == [False, True]
+    assert got[0]["value"] == pytest.approx(0.39, abs=1e-4)
+
+
+def test_fewer_agents_are_more_stressed() -> None:
+    from sim import load_scenario, run, with_policies
+    base = load_scenario("monday_outage")
+    n = len(base.policies.staffing)
+    few, many = (with_policies(base, {"staffing": [k] * n}) for k in (10, 40))
+    for seed in (1, 2):
+        assert run(few, seed=seed).scores["team"]["stress_mean"] > run(many, seed=seed).scores["team"]["stress_mean"]
+
+
 def test_empty_log_scores_without_numbers(scen: Scenario) -> None:
     s = compute(ContactLog(), scen)
     assert s["speed"]["offered"] == 0
     assert s["speed"]["service_level"] is None and s["speed"]["asa_s"] is None
     assert s["accuracy"]["first_contact_resolution"] is None and s["loyalty"]["csat"] is None
     assert s["loyalty"]["customers"] == 0 and s["loyalty"]["nps"] is None
+    assert s["team"] == {"stress_mean": None, "stressed_share": None, "stress_peak": None}
     assert 0.0 <= s["overall"]["score"] <= 100.0
