@@ -246,3 +246,51 @@ def test_store_writes_are_all_or_nothing(tmp_path):
         store.store_result(p, Broken(), "game", {})
     assert store.results(s.code) == []
     assert sqlite3.connect(tmp_path / "w.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_instructor_can_remove_a_result_so_the_trainee_sends_another(client):
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    assert _submit(client, code, token, result_doc(SCEN, SEED, 0)).status_code == 201
+    second = result_doc(SCEN, SEED, 1)
+    refused = _submit(client, code, token, second)
+    assert refused.status_code == 409 and "remove it on the dashboard" in refused.json()["detail"]
+    pid = client.get(f"/api/sessions/{code}/leaderboard").json()[0]["participant_id"]
+    assert client.post(f"/sessions/{code}/remove", data={"participant": pid}).status_code == 401
+    client.get(f"/?key={client.app.state.key}")
+    assert client.post(f"/sessions/{code}/remove", data={"participant": pid}, follow_redirects=False).status_code == 303
+    assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
+    assert _submit(client, code, token, second).status_code == 201
+    assert client.get(f"/api/sessions/{code}/leaderboard").json()[0]["score"] == second["scores"]["overall"]["score"]
+
+
+def test_serve_prints_the_class_address_and_the_dashboard_key_and_answers(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from sim.workshop.live import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "workshop", "serve", "--host", "127.0.0.1", "--port",
+                             str(port), "--db", str(tmp_path / "w.db")], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, SERVICEFLOOR_HOME=str(tmp_path)))
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert f"http://127.0.0.1:{port}" in lines[1] and "?key=" in lines[2]
+        key = lines[2].strip().split("?key=")[1]
+        assert key == Store(tmp_path / "w.db").instructor_key()
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                    assert json.loads(r.read()) == {"ok": True}
+                break
+            except OSError:
+                import time
+                time.sleep(0.05)
+        else:
+            raise AssertionError("the server never answered")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

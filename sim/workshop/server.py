@@ -394,6 +394,12 @@ def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
         return page(request, "compare.html", a=a, b=b, pair=pair, convs=convs, customer=customer, customers=most,
                     **view)
 
+    @app.post("/sessions/{code}/remove", include_in_schema=False, dependencies=INSTRUCTOR)
+    def remove(code: str, participant: Annotated[int, Form()]) -> Response:
+        s = store.session(code)
+        store.remove_result(s.code, participant)
+        return RedirectResponse(f"/sessions/{s.code}", status_code=303)
+
     @app.get("/sessions/{code}/results.csv", include_in_schema=False, dependencies=INSTRUCTOR)
     def results_csv(code: str) -> PlainTextResponse:
         s = store.session(code)

@@ -226,8 +226,8 @@ class Store:
             row = db.execute("SELECT id, digest FROM results WHERE participant=?", (p.id,)).fetchone()
             if row is not None:
                 if row[1] != graded.digest:
-                    raise StoreError(409, f"{p.name} already has a result in this session; "
-                                          "ask the instructor if it should be replaced")
+                    raise StoreError(409, f"{p.name} already has a result in this session; the instructor "
+                                          "can remove it on the dashboard so that you can send another")
                 rid, new = int(row[0]), False
             else:
                 cur = db.execute(
@@ -257,6 +257,12 @@ class Store:
             rows = db.execute(f"SELECT {self._COLS} FROM results WHERE code=? ORDER BY received, id",
                               (code.upper(),)).fetchall()
         return [self._result_row(r) for r in rows]
+
+    def remove_result(self, code: str, pid: int) -> bool:
+        """Remove a participant's result (the instructor's decision) so that they can send another."""
+        with self._write() as db:
+            cur = db.execute("DELETE FROM results WHERE code=? AND participant=?", (code.upper(), pid))
+            return cur.rowcount > 0
 
     def document(self, rid: int) -> Any:
         with self._connect() as db:
