@@ -133,7 +133,7 @@ class JoinScene(Scene):
         b = self.box()
         pygame.draw.rect(surface, PANEL, b, border_radius=ui.px(8))
         text.draw(surface, f, "Join a workshop", (b.left + ui.px(24), b.top + ui.px(20)), 24, ACCENT, bold=True)
-        for i, (key, label, hint) in enumerate(FIELDS):
+        for i, (_, label, hint) in enumerate(FIELDS):
             r = self.field_rect(i)
             text.draw(surface, f, label, (r.left, r.top - ui.px(24)), 15, TEXT, bold=True)
             text.muted(surface, f, hint, (r.left, r.bottom + ui.px(3)), 12)

@@ -78,8 +78,8 @@ def _quote(text: str) -> str:
 
 
 def to_toml(book: ClassBook) -> str:
-    lines = [f"# How a class chose its responses, per customer state: run it with",
-             f"#   servicefloor compare SCENARIO --variant class responder=THIS_FILE",
+    lines = ["# How a class chose its responses, per customer state: run it with",
+             "#   servicefloor compare SCENARIO --variant class responder=THIS_FILE",
              f"format = {_quote(FORMAT)}", f"name = {_quote(book.name)}", f"scenario = {_quote(book.scenario)}",
              f"participants = {book.participants}", ""]
     for state, kinds in book.counts:

@@ -213,8 +213,8 @@ def _conversations(result: Result) -> list[dict[str, Any]]:
             kind = scen.responses.get(step.kind)
             label = kind.label if kind else step.kind
             for play in range(4):  # as the game does: never the same line twice in a row
-                line = _say(lambda: customer_line(conv.goal, conv.segment, step.mood_before, cue,
-                                                  line_key(step.contact_id, step.turn, play)))
+                line = _say(customer_line, conv.goal, conv.segment, step.mood_before, cue,
+                            line_key(step.contact_id, step.turn, play))
                 if line != said:
                     break
             said = line
@@ -224,7 +224,7 @@ def _conversations(result: Result) -> list[dict[str, Any]]:
                 "frustration_before": round(step.frustration_before, 1),
                 "frustration_after": round(step.frustration_after, 1),
                 "customer": line,
-                "agent": _say(lambda: response_line(step.kind, conv.segment, conv.goal, key)) or label,
+                "agent": _say(response_line, step.kind, conv.segment, conv.goal, key) or label,
             })
             cue = step.cue
         rec = conv.record
@@ -235,9 +235,10 @@ def _conversations(result: Result) -> list[dict[str, Any]]:
     return out
 
 
-def _say(make: Any) -> str:
+def _say(make: Any, *args: Any) -> str:
+    """A line of dialogue, or '' if the dialogue has none for this case."""
     try:
-        return str(make())
+        return str(make(*args))
     except (LookupError, ValueError):
         return ""
 

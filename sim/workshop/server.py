@@ -300,7 +300,8 @@ def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
         return result_out(stored, new)
 
     @app.post("/api/sessions/{code}/import", status_code=201, response_model=ResultOut,
-              responses={200: {"model": ResultOut, "description": "the same result was already stored"}}, dependencies=INSTRUCTOR)
+              responses={200: {"model": ResultOut, "description": "the same result was already stored"}},
+              dependencies=INSTRUCTOR)
     def import_entry(code: str, body: EntryIn, response: Response) -> ResultOut:
         r, new = _import(code, body.model_dump())
         if not new:
