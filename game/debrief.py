@@ -13,7 +13,7 @@ from sim.runner import Result, result_document
 
 from . import figures, icons, text
 from .review_view import conversation_title, draw_step, step_height, step_texts
-from .scene import Pop, Push, Scene, Transition
+from .scene import Pop, Push, Replace, Scene, Transition
 from .theme import ACCENT, BAD, GOOD, LINE, MUTED, PANEL, PANEL_2, TEXT, WARN
 from .ui import Action
 from .workshop_seat import Sender
@@ -68,6 +68,9 @@ class DebriefScene(Scene):
             x += ui.px(176)
         self.w.button(pygame.Rect(ui.size[0] - ui.px(214), ui.px(20), ui.px(190), ui.px(40)), "Back to title  (Esc)",
                       Action("back"))
+        if self.sender is not None:  # a workshop at one machine: the next trainee joins the same session
+            self.w.button(pygame.Rect(ui.size[0] - ui.px(404), ui.px(20), ui.px(180), ui.px(40)), "Next trainee",
+                          Action("next_trainee"), tip="Join the same workshop under another name")
         if self.tab == "calls":
             self._calls_widgets()
         elif self.tab == "lost":
@@ -128,6 +131,10 @@ class DebriefScene(Scene):
         elif name in ("up", "down", "prev", "next") and self.tab == "calls" and self.convs:
             steps = len(self.convs[self.conv_index].steps)
             self.step_offset = max(0, min(steps - 1, self.step_offset + (1 if name in ("down", "next") else -1)))
+        elif name == "next_trainee" and self.sender is not None:
+            from .join import JoinScene
+            self.sender.wait(30)  # this trainee's result is in (or saved) before the next one starts
+            return Replace(JoinScene(self.ctx))
         elif name == "replay":
             from .replay_view import ReplayScene
             return Push(ReplayScene(self.ctx, self.result, int(arg), self.names))
@@ -159,7 +166,8 @@ class DebriefScene(Scene):
             sent = self.sender.poll()
             saved = "Sending your result to the workshop..." if sent is None else sent.message
             colour = MUTED if sent is None else GOOD if sent.sent else WARN
-        text.draw(surface, f, f.fit(saved, ui.size[0] - ui.px(260), 13), (ui.px(26), ui.px(52)), 13, colour)
+        room = ui.size[0] - ui.px(450 if self.sender is not None else 260)  # clear of the buttons at the right
+        text.draw(surface, f, f.fit(saved, room, 13), (ui.px(26), ui.px(52)), 13, colour)
         c = self.content()
         if self.tab == "scores":
             self._draw_scores(surface, c)

@@ -19,7 +19,7 @@ from . import text
 from .scene import Pop, Replace, Scene, Transition
 from .theme import ACCENT, BAD, PANEL, TEXT
 from .ui import Action
-from .workshop_seat import Seat, join, load_seat, save_seat
+from .workshop_seat import Seat, join, last_joined, remember, save_seat
 
 FIELDS = (("address", "Server address", "e.g. 192.168.1.20:8765 (your instructor shows it)"),
           ("code", "Session code", "the six letters and digits on the screen"),
@@ -31,9 +31,8 @@ class JoinScene(Scene):
 
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
-        last = load_seat(ctx.storage.home)
-        self.values = {"address": last.address.removeprefix("http://") if last else "",
-                       "code": "", "name": last.name if last else ""}
+        address, code = last_joined(ctx.storage.home)  # taking turns at one machine: only the name changes
+        self.values = {"address": address, "code": code, "name": ""}
         self.status: tuple[str, str] = ("", "")
         self.busy = False
         self._result: Seat | Exception | None = None
@@ -66,8 +65,9 @@ class JoinScene(Scene):
                       Action("join"), cls="@primary", enabled=not self.busy)
         self.w.button(pygame.Rect(b.left + ui.px(24), b.bottom - ui.px(20) - bh, ui.px(140), bh), "Back  (Esc)",
                       Action("back"))
-        if not any(self.values.values()):
-            self.entries["address"].focus()
+        first_empty = next((k for k, _, _ in FIELDS if not self.values[k]), None)
+        if first_empty is not None and not self.busy:
+            self.entries[first_empty].focus()
 
     def exit(self) -> None:
         self._read()
@@ -123,6 +123,7 @@ class JoinScene(Scene):
             self.enter()
             return None
         save_seat(self.ctx.storage.home, seat)
+        remember(self.ctx.storage.home, seat)
         self.ctx.workshop = seat
         self.ctx.storage.discard_autosave()  # the workshop's shift replaces any unfinished one
         return Replace(FloorScene(self.ctx, Session(scen, seed=seat.seed, levers_locked=seat.levers_locked)))

@@ -20,6 +20,7 @@ from sim.runner import write_atomic
 from sim.workshop.client import WorkshopClient, WorkshopError, entry_document
 
 SEAT_FILE = "workshop-seat.json"
+LAST_FILE = "workshop-last.json"  # the last server and code joined: the next trainee at this machine starts there
 SEAT_FORMAT = "servicefloor-workshop-seat/1"
 OFFLINE_FOLDER = "workshop-results"
 
@@ -72,6 +73,20 @@ def join(address: str, code: str, name: str) -> Seat:
 
 def save_seat(home: Path, seat: Seat) -> None:
     write_atomic(home / SEAT_FILE, json.dumps(seat.to_json(), indent=1))
+
+
+def remember(home: Path, seat: Seat) -> None:
+    """Keep the server and the code (not the name) for whoever joins next on this machine."""
+    write_atomic(home / LAST_FILE, json.dumps({"address": seat.address, "code": seat.code}))
+
+
+def last_joined(home: Path) -> tuple[str, str]:
+    """(address, code) joined last on this machine, or empty strings."""
+    try:
+        doc = json.loads((home / LAST_FILE).read_text(encoding="utf-8"))
+        return str(doc.get("address", "")).removeprefix("http://"), str(doc.get("code", ""))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return "", ""
 
 
 def load_seat(home: Path) -> Seat | None:

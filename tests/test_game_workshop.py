@@ -110,6 +110,16 @@ def test_join_play_and_the_result_reaches_the_leaderboard(home, tmp_path):
         assert board[0].scores["overall"] == deb.result.scores["overall"]
         assert board[0].flags == [] and len(board[0].choices) == len(deb.result.decisions) > 0
         assert not (home / SEAT_FILE).exists(), "the seat is used up once the result is in"
+
+        # taking turns at one machine: the next trainee finds the server and the code filled in
+        d.click(Action("next_trainee"))
+        nxt = d.scene
+        assert isinstance(nxt, JoinScene)
+        assert [nxt.entries[k].get_text() for k in ("address", "code", "name")] == [f"127.0.0.1:{srv.port}", s.code, ""]
+        _type(d, nxt, "name", "Ben")
+        d.click(Action("join"))
+        assert _wait(d, lambda: isinstance(d.scene, FloorScene))
+        assert [p.name for p in srv.app.state.store.participants(s.code)] == ["Ana", "Ben"]
         d.app.close()
 
 
