@@ -354,9 +354,9 @@ class FloorScene(Scene):
         state = "PAUSED" if self.paused or self.menu else "YOUR TURN" if waiting else f"{self.speed}x"
         shown = text.draw(surface, f, state, (ui.px(118), ui.px(42)), 13, WARN if self.paused or waiting else GOOD,
                           bold=True)
-        done = f"{snap.contacts_done} done"
-        if ui.px(278) - f.width(done, 12) > shown.right + ui.px(6):
-            text.muted(surface, f, done, (ui.px(278), ui.px(43)), 12, anchor="topright")
+        finished = f"{snap.contacts_done} done"
+        if ui.px(278) - f.width(finished, 12) > shown.right + ui.px(6):
+            text.muted(surface, f, finished, (ui.px(278), ui.px(43)), 12, anchor="topright")
         x = ui.px(580)
         target = scen.scoring.service_level_target
         for label, value, tone in self._ticker_items(target):

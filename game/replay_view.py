@@ -109,8 +109,8 @@ class ReplayScene(Scene):
             out.append(Line(who, voice.response_line(st.kind, label, seg, goal, cid, st.turn, agent, avoid=said),
                             "neutral", ("You: " if st.by_trainee else f"{agent}: ") + label))
             turn = 99 if st.cue in CLOSING_CUES else st.turn + 1
-            said = next((ln.text for ln in reversed(out) if ln.who == "customer"), "")
-            words = voice.customer_line(goal, seg, band(st.frustration_after), st.cue, cid, turn, agent, avoid=said)
+            last = next((ln.text for ln in reversed(out) if ln.who == "customer"), "")
+            words = voice.customer_line(goal, seg, band(st.frustration_after), st.cue, cid, turn, agent, avoid=last)
             out.append(Line("customer", words, voice.cue_tone(st.cue), "they " + voice.cue_phrase(st.cue)))
         return out
 

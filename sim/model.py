@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from functools import partial
 from dataclasses import dataclass, replace
 from typing import Any, Generator
 
@@ -607,7 +608,10 @@ class Centre:
         self.queues[ch][1].append(c)
         self.qlen[ch] += 1
         if patience != math.inf:
-            env.timeout(patience).callbacks.append(lambda _e, c=c: self._pure_abandon(c))
+            env.timeout(patience).callbacks.append(partial(self._pure_abandon_event, c))
+
+    def _pure_abandon_event(self, c: Contact, _event: Any) -> None:
+        self._pure_abandon(c)
 
     def _pure_abandon(self, c: Contact) -> None:
         if not c.waiting:
@@ -686,8 +690,7 @@ class Centre:
                 self._enqueue(c, front=c.transfers > 0)
                 if realtime and not c.callback and not c.transfers:
                     c.wait_no += 1
-                    env.timeout(self._patience(c)).callbacks.append(
-                        lambda _e, c=c, n=c.wait_no: self._abandon(c, n))
+                    env.timeout(self._patience(c)).callbacks.append(partial(self._abandon_event, c, c.wait_no))
             agent = yield c.ev
             if agent is None:
                 return  # abandoned or never answered: already recorded
@@ -696,6 +699,9 @@ class Centre:
                 break
         if not c.open_case:
             self._record(c)
+
+    def _abandon_event(self, c: Contact, wait_no: int, _event: Any) -> None:
+        self._abandon(c, wait_no)
 
     def _abandon(self, c: Contact, wait_no: int) -> None:
         if not c.waiting or wait_no != c.wait_no or c.transfers:
@@ -764,6 +770,7 @@ class Centre:
         while not outcome:
             t = env.now + pending_s
             view = None
+            choice: str | None
             if talk.turns >= conv.MAX_TURNS:
                 choice = "answer"
             else:

@@ -119,7 +119,7 @@ def accuracy(cols: Columns) -> dict[str, Any]:
     }
 
 
-def churn_rule(retention: np.ndarray, loyalty_draw: np.ndarray) -> np.ndarray:
+def churn_rule(retention: np.ndarray | np.floating[Any], loyalty_draw: np.ndarray | np.floating[Any]) -> Any:
     """Who leaves: a customer whose uniform loyalty draw exceeds their retention probability."""
     return loyalty_draw > retention
 
@@ -247,7 +247,7 @@ def metric(scores: Mapping[str, Any], path: str) -> Any:
 
 def objectives(scores: Mapping[str, Any], scen: Scenario) -> list[dict[str, Any]]:
     """Each objective of the scenario with its measured value and whether it was met."""
-    out = []
+    out: list[dict[str, Any]] = []
     for obj in scen.targets:
         if not obj.metric:
             out.append({"text": obj.text, "metric": "", "value": None, "met": None})
