@@ -97,7 +97,8 @@ def cmd_playbook(args: argparse.Namespace) -> int:
     out = args.output or f"class-{s.code}.toml"
     write_atomic(out, classbook.to_toml(book))
     print(f"{out}: {book.participants} trainees, {book.total()} choices in {len(book.counts)} customer states")
-    print(f"  run it: servicefloor compare {s.scenario} --variant class responder={out}")
+    print(f"  run it on any scenario, e.g. a whole day: servicefloor compare calm_weekday --variant class "
+          f"responder={out}")
     return 0
 
 
