@@ -66,6 +66,16 @@ class Driver:
             self.step(dt=dt)
         return done()
 
+    def layout_problems(self) -> list[str]:
+        """Widgets outside the window or overlapping each other (an empty list when the layout is sound)."""
+        w, h = self.app.screen.get_size()
+        rects = [el.rect for el in self.app.ctx.ui.actions if el.alive() and el.visible]
+        out = [] if rects else ["no widgets on screen"]
+        out += [f"{r} outside the {w}x{h} window" for r in rects
+                if not (0 <= r.left and r.right <= w and 0 <= r.top and r.bottom <= h)]
+        out += [f"{a} overlaps {b}" for i, a in enumerate(rects) for b in rects[i + 1:] if a.colliderect(b)]
+        return out
+
     def shot(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.app.screen, str(path))

@@ -209,14 +209,7 @@ def test_corrupt_settings_fall_back_to_defaults(home):
 
 
 def _widgets_fit(d: Driver) -> None:
-    w, h = d.app.screen.get_size()
-    rects = [el.rect for el in d.app.ctx.ui.actions if el.alive() and el.visible]
-    assert rects
-    for r in rects:
-        assert 0 <= r.left and r.right <= w and 0 <= r.top and r.bottom <= h, (r, (w, h))
-    for i, a in enumerate(rects):
-        for b in rects[i + 1:]:
-            assert not a.colliderect(b), (a, b)
+    assert d.layout_problems() == []
 
 
 def _options_fit(d: Driver, floor: FloorScene) -> None:

@@ -77,14 +77,7 @@ def _drawn_text(d: Driver, monkeypatch) -> list[str]:
 
 
 def _widgets_fit(d: Driver) -> None:
-    w, h = d.app.screen.get_size()
-    rects = [el.rect for el in d.app.ctx.ui.actions if el.alive() and el.visible]
-    assert rects
-    for r in rects:
-        assert 0 <= r.left and r.right <= w and 0 <= r.top and r.bottom <= h, (r, (w, h))
-    for i, a in enumerate(rects):
-        for b in rects[i + 1:]:
-            assert not a.colliderect(b), (a, b)
+    assert d.layout_problems() == []
 
 
 def test_a_run_shows_exactly_what_sim_lab_compare_gives_for_the_same_seeds(home, monkeypatch):

@@ -112,30 +112,36 @@ class EntryIn(_Model):
     result: ResultIn
 
 
-class Standing(_Model):
-    rank: int
-    participant_id: int
+class _Scored(_Model):
+    """A trainee's scores as the server computed them (0-100 each, overall with 0-3 stars)."""
+
     name: str
     score: float
     stars: int
     loyalty: float
     speed: float
     accuracy: float
+
+
+class Standing(_Scored):
+    rank: int
+    participant_id: int
     objectives_met: int
     objectives: int
     flagged: bool
 
 
-class ResultOut(_Model):
+class ResultOut(_Scored):
     result_id: int
     stored: bool = Field(..., description="false when the same result had already been stored")
-    name: str
-    score: float
-    stars: int
-    loyalty: float
-    speed: float
-    accuracy: float
     flags: list[str]
+
+
+def _scored(r: StoredResult) -> dict[str, Any]:
+    o = dict(r.scores.get("overall", {}))
+    return {"name": r.participant.name, "score": float(o.get("score", 0.0)), "stars": int(o.get("stars", 0)),
+            "loyalty": float(o.get("loyalty_score", 0.0)), "speed": float(o.get("speed_score", 0.0)),
+            "accuracy": float(o.get("accuracy_score", 0.0))}
 
 
 # ---------------------------------------------------------------------------
@@ -148,30 +154,15 @@ def session_out(s: Session, names: dict[str, str]) -> SessionOut:
                       seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created)
 
 
-def _overall(r: StoredResult) -> Json:
-    return dict(r.scores.get("overall", {}))
-
-
 def standings(results: list[StoredResult]) -> list[Standing]:
-    rows = []
-    for r in results:
-        o = _overall(r)
-        met = sum(1 for ob in r.objectives if ob.get("met"))
-        rows.append((r, o, met))
-    rows.sort(key=lambda x: (-float(x[1].get("score", 0.0)), x[0].received))
-    return [Standing(rank=i + 1, participant_id=r.participant.id, name=r.participant.name,
-                     score=float(o.get("score", 0.0)), stars=int(o.get("stars", 0)),
-                     loyalty=float(o.get("loyalty_score", 0.0)), speed=float(o.get("speed_score", 0.0)),
-                     accuracy=float(o.get("accuracy_score", 0.0)), objectives_met=met,
-                     objectives=len(r.objectives), flagged=bool(r.flags)) for i, (r, o, met) in enumerate(rows)]
+    rows = sorted(results, key=lambda r: (-float(r.scores.get("overall", {}).get("score", 0.0)), r.received))
+    return [Standing(rank=i + 1, participant_id=r.participant.id, **_scored(r),
+                     objectives_met=sum(1 for ob in r.objectives if ob.get("met")), objectives=len(r.objectives),
+                     flagged=bool(r.flags)) for i, r in enumerate(rows)]
 
 
 def result_out(r: StoredResult, stored: bool) -> ResultOut:
-    o = _overall(r)
-    return ResultOut(result_id=r.id, stored=stored, name=r.participant.name, score=float(o.get("score", 0.0)),
-                     stars=int(o.get("stars", 0)), loyalty=float(o.get("loyalty_score", 0.0)),
-                     speed=float(o.get("speed_score", 0.0)), accuracy=float(o.get("accuracy_score", 0.0)),
-                     flags=list(r.flags))
+    return ResultOut(result_id=r.id, stored=stored, flags=list(r.flags), **_scored(r))
 
 
 class BodyLimit:
