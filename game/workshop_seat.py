@@ -124,8 +124,9 @@ class Delivery:
 
 def deliver(home: Path, seat: Seat, result: dict[str, Any], timeout: float = 20.0) -> Delivery:
     """Send the result; on any failure save it for the instructor to import.  Never loses it."""
+    client = WorkshopClient(seat.address, timeout=timeout)
     try:
-        out = WorkshopClient(seat.address, timeout=timeout).submit(seat.code, seat.token, result)
+        out = client.submit(seat.code, seat.token, result)
     except WorkshopError as exc:
         path = offline_path(home, seat)
         write_atomic(path, json.dumps(entry_document(seat.code, seat.name, result), indent=1))
@@ -133,8 +134,18 @@ def deliver(home: Path, seat: Seat, result: dict[str, Any], timeout: float = 20.
         return Delivery(False, f"Not sent: {why}. Saved for your instructor as {path.name} in {path.parent}", path)
     note = " The server's check flagged it: " + "; ".join(out["flags"]) if out.get("flags") else ""
     return Delivery(True, f"Sent to workshop {seat.code} as {out['name']}: score {out['score']:.1f}, "
-                          f"{out['stars']} star{'s' if out['stars'] != 1 else ''}.{note}",
+                          f"{out['stars']} star{'s' if out['stars'] != 1 else ''}{_rank(client, seat)}.{note}",
                     score=float(out["score"]), stars=int(out["stars"]))
+
+
+def _rank(client: WorkshopClient, seat: Seat) -> str:
+    """', place 3 of 12 so far' from the leaderboard, or '' if it cannot be read (the result is in anyway)."""
+    try:
+        board = client.leaderboard(seat.code)
+    except WorkshopError:
+        return ""
+    me = next((row["rank"] for row in board if row.get("name") == seat.name), None)
+    return "" if me is None else f", place {me} of {len(board)} so far"
 
 
 class Sender:

@@ -105,6 +105,7 @@ def test_join_play_and_the_result_reaches_the_leaderboard(home, tmp_path):
         assert deb.sender is not None
         delivery = deb.sender.wait(30)
         assert delivery is not None and delivery.sent, delivery
+        assert "place 1 of 1 so far" in delivery.message
         board = srv.app.state.store.results(s.code)
         assert [r.participant.name for r in board] == ["Ana"]
         assert board[0].scores["overall"] == deb.result.scores["overall"]

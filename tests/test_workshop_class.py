@@ -124,3 +124,22 @@ def test_workshop_commands_create_import_and_export(tmp_path, capsys):
     assert main(["workshop", "playbook", code, "-o", str(book), "--db", str(db)]) == 0
     loaded = classbook.load(book)
     assert loaded.participants == 1 and loaded.total() == len(json.loads(text)["decisions"])
+
+
+def test_with_random_arrivals_moments_group_by_how_upset_the_customer_was():
+    plays = [[_choice("acknowledge", -20, True, ordinal=1, mood="angry"),
+              _choice("answer", -5, True, ordinal=2, mood="calm")],
+             [_choice("quick_answer", 4, False, ordinal=1, mood="calm"),
+              _choice("stay_calm", -8, True, ordinal=2, mood="angry")]]
+    ms = key_moments(plays, {}, {}, by="mood")
+    assert [(m.title, m.reached) for m in ms] == [
+        ("Angry when you picked up: your first response", 2),
+        ("Calm when you picked up: your first response", 2)]
+    assert {o.kind for o in ms[0].options} == {"acknowledge", "stay_calm"}
+
+
+def test_the_dashboard_groups_by_customer_only_where_everyone_meets_the_same_customers():
+    from sim.workshop.server import moments_by
+    assert moments_by(load_scenario("three_reps")) == "customer"
+    assert moments_by(load_scenario("first_day")) == "customer"
+    assert moments_by(load_scenario("calm_weekday")) == "mood"

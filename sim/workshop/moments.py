@@ -1,11 +1,14 @@
 """The class debrief: at each key moment, who chose what and what it led to.
 
-Everyone in a workshop plays the same seeded scenario, so the n-th customer a
-trainee talks to is, in the scripted scenarios, the same customer for the whole
-class.  A key moment is "customer n, the trainee's k-th response"; for each we
-count the class's choices and average what followed (the change in the
-customer's frustration over that turn, and whether the customer's goal was met
-in the end).  Pure functions over graded choices.
+Everyone in a workshop plays the same seeded scenario.  In a scripted scenario
+(no random arrivals) the n-th customer a trainee talks to is the same customer
+for the whole class, so a key moment is "customer n, the trainee's k-th
+response".  With random arrivals, who reaches a trainee depends on their own
+pace, so moments group by the customer's state instead: "an angry customer,
+your first response".  For each moment we count the class's choices and average
+what followed (the change in the customer's frustration over that turn, and
+whether the customer's goal was met in the end).  Pure functions over graded
+choices.
 """
 
 from __future__ import annotations
@@ -53,33 +56,54 @@ class Moment:
     options: tuple[Option, ...]  # most chosen first
 
 
+MOODS = ("furious", "angry", "annoyed", "uneasy", "calm")
+ORDINALS = {1: "first", 2: "second", 3: "third"}
+
+
+def _options(rows: list[Mapping[str, Any]], labels: Mapping[str, str]) -> tuple[Option, ...]:
+    by_kind: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        by_kind.setdefault(r["kind"], []).append(r)
+    opts = [Option(kind, labels.get(kind, kind), len(rs), len(rs) / len(rows),
+                   sum(float(r["delta"]) for r in rs) / len(rs),
+                   sum(bool(r["goal_met"]) for r in rs) / len(rs))
+            for kind, rs in by_kind.items()]
+    opts.sort(key=lambda o: (-o.count, o.mean_delta, o.kind))
+    return tuple(opts)
+
+
 def key_moments(plays: Sequence[Sequence[Mapping[str, Any]]], labels: Mapping[str, str],
                 goal_names: Mapping[str, str], max_customers: int = MAX_CUSTOMERS,
-                max_steps: int = MAX_STEPS) -> list[Moment]:
-    """`plays`: one list of graded choices per trainee (see grading.Graded.choices)."""
+                max_steps: int = MAX_STEPS, by: str = "customer") -> list[Moment]:
+    """`plays`: one list of graded choices per trainee (see grading.Graded.choices).
+
+    `by="customer"` (scripted scenarios): customer n, response k.  `by="mood"` (random
+    arrivals): the customer's mood when the conversation began, response k; `ordinal`
+    is then the mood's place in MOODS (most upset first).
+    """
     cells: dict[tuple[int, int], list[Mapping[str, Any]]] = {}
     for choices in plays:
         steps: Counter[int] = Counter()
+        opening: dict[int, str] = {}
         for c in choices:
             n = int(c["ordinal"])
             steps[n] += 1
-            if n <= max_customers and steps[n] <= max_steps:
+            opening.setdefault(n, str(c["mood"]))
+            if by == "mood":
+                if steps[n] <= max_steps and opening[n] in MOODS:
+                    cells.setdefault((MOODS.index(opening[n]) + 1, steps[n]), []).append(c)
+            elif n <= max_customers and steps[n] <= max_steps:
                 cells.setdefault((n, steps[n]), []).append(c)
     out = []
     for (n, k), rows in sorted(cells.items()):
-        mood = Counter(r["mood"] for r in rows).most_common(1)[0][0]
-        goal = Counter(r["goal"] for r in rows).most_common(1)[0][0]
-        seg = Counter(r["segment"] for r in rows).most_common(1)[0][0]
-        which = "first" if k == 1 else "second" if k == 2 else "third" if k == 3 else f"{k}th"
-        title = (f"Customer {n} ({mood} {seg.replace('_', ' ')}, {goal_names.get(goal, goal).lower()}): "
-                 f"your {which} response")
-        by_kind: dict[str, list[Mapping[str, Any]]] = {}
-        for r in rows:
-            by_kind.setdefault(r["kind"], []).append(r)
-        opts = [Option(kind, labels.get(kind, kind), len(rs), len(rs) / len(rows),
-                       sum(float(r["delta"]) for r in rs) / len(rs),
-                       sum(bool(r["goal_met"]) for r in rs) / len(rs))
-                for kind, rs in by_kind.items()]
-        opts.sort(key=lambda o: (-o.count, o.mean_delta, o.kind))
-        out.append(Moment(n, k, title, len(rows), tuple(opts)))
+        which = ORDINALS.get(k, f"{k}th")
+        if by == "mood":
+            title = f"{MOODS[n - 1].capitalize()} when you picked up: your {which} response"
+        else:
+            mood = Counter(r["mood"] for r in rows).most_common(1)[0][0]
+            goal = Counter(r["goal"] for r in rows).most_common(1)[0][0]
+            seg = Counter(r["segment"] for r in rows).most_common(1)[0][0]
+            title = (f"Customer {n} ({mood} {seg.replace('_', ' ')}, {goal_names.get(goal, goal).lower()}): "
+                     f"your {which} response")
+        out.append(Moment(n, k, title, len(rows), _options(rows, labels)))
     return out

@@ -154,6 +154,12 @@ def session_out(s: Session, names: dict[str, str]) -> SessionOut:
                       seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created)
 
 
+def moments_by(scen: Any) -> str:
+    """'customer' when every trainee meets the same customers in the same order (scripted only), else 'mood'."""
+    random = any(rate > 0 for rates in scen.arrivals.values() for rate in rates)
+    return "mood" if random or not scen.scripted else "customer"
+
+
 def standings(results: list[StoredResult]) -> list[Standing]:
     rows = sorted(results, key=lambda r: (-float(r.scores.get("overall", {}).get("score", 0.0)), r.received))
     return [Standing(rank=i + 1, participant_id=r.participant.id, **_scored(r),
@@ -352,7 +358,7 @@ def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
         done = {r.participant.id for r in results}
         return {"s": s, "scen": scen, "results": results, "standings": standings(results),
                 "participants": store.participants(s.code), "done": done,
-                "moments": key_moments([r.choices for r in results], labels, goals),
+                "moments": key_moments([r.choices for r in results], labels, goals, by=moments_by(scen)),
                 "objective_share": _objective_share(results)}
 
     def _objective_share(results: list[StoredResult]) -> list[tuple[str, int, int]]:
