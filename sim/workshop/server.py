@@ -374,6 +374,11 @@ def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
     def dashboard(request: Request, code: str) -> HTMLResponse:
         return page(request, "session.html", address=str(request.base_url).rstrip("/"), **_session_view(code))
 
+    @app.get("/sessions/{code}/live", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    def live(request: Request, code: str) -> HTMLResponse:
+        """The parts of the dashboard that change as trainees join and finish (fetched every few seconds)."""
+        return page(request, "_live.html", **_session_view(code))
+
     @app.get("/sessions/{code}/report", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
     def report(request: Request, code: str) -> HTMLResponse:
         return page(request, "report.html", **_session_view(code))
