@@ -294,3 +294,17 @@ def test_serve_prints_the_class_address_and_the_dashboard_key_and_answers(tmp_pa
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_on_a_port_in_use_says_so(tmp_path, capsys):
+    import socket
+
+    from sim.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["workshop", "serve", "--host", "127.0.0.1", "--port", str(port), "--db",
+                     str(tmp_path / "w.db")]) == 2
+    assert "in use" in capsys.readouterr().err

@@ -31,6 +31,20 @@ def lan_address() -> str:
         s.close()
 
 
+def _port_problem(host: str, port: int) -> str:
+    """'' if the server can listen there, else why not, in words."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno == 98 or "in use" in str(exc).lower():
+                return "the port is in use (another workshop server?); choose another with --port"
+            return str(exc)
+    return ""
+
+
 def _store(args: argparse.Namespace) -> Any:
     from .store import Store
     return Store(args.db)
@@ -43,6 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from .server import create_app
     except ImportError as exc:  # pragma: no cover - the web extras are dependencies
         print(f"servicefloor: the workshop server needs FastAPI and uvicorn ({exc})", file=sys.stderr)
+        return 2
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        print(f"servicefloor: cannot serve on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
     app = create_app(args.db)
     shown = lan_address() if args.host in ("0.0.0.0", "::", "") else args.host
