@@ -85,7 +85,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .grading import SubmissionError, grade, Rules
+    from .grading import Rules, SubmissionError, grade
     from .server import ENTRY_FORMAT
     from .store import StoreError
     store = _store(args)

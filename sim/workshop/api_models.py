@@ -1,0 +1,149 @@
+"""The workshop API's request and response models (they are also its OpenAPI schema), and the
+functions that turn stored results into them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .client import ENTRY_FORMAT  # the offline result file the game writes
+from .store import MAX_NAME, Session, StoredResult
+
+__all__ = ["ENTRY_FORMAT"]  # re-exported for the server and the CLI
+
+# ---------------------------------------------------------------------------
+# Request and response models (they are also the OpenAPI schema)
+# ---------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class SessionIn(_Model):
+    title: str = Field("", max_length=80)
+    scenario: str = Field(..., max_length=64)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+    levers_locked: bool = True
+    time_limit_min: int = Field(0, ge=0, le=600, description="0: no limit")
+
+
+class SessionOut(_Model):
+    code: str
+    title: str
+    scenario: str
+    scenario_name: str
+    seed: int
+    levers_locked: bool
+    time_limit_min: int
+    created: float
+
+
+class JoinIn(_Model):
+    name: str = Field(..., min_length=1, max_length=MAX_NAME)
+
+
+class JoinOut(_Model):
+    participant_id: int
+    name: str
+    token: str
+    session: SessionOut
+
+
+class ScenarioRef(_Model):
+    id: str = Field(..., max_length=64)
+    source: str = Field("", max_length=1000)
+    digest: str = Field("", max_length=64)
+
+
+class DecisionIn(_Model):
+    contact_id: int = Field(..., ge=0, le=10**9)
+    turn: int = Field(..., ge=0, le=10**6)
+    kind: str = Field(..., max_length=64)
+    time: float | None = Field(None, ge=0, le=10**7)
+
+
+class CommandIn(_Model):
+    time: float = Field(..., ge=0, le=10**7)
+    type: str = Field(..., max_length=32)
+    key: str | None = Field(None, max_length=64)
+    value: Any = None
+    agent_id: int | None = Field(None, ge=0, le=10**6)
+
+
+class ResultIn(_Model):
+    format: str = Field(..., max_length=64)
+    player: str = Field("", max_length=200)
+    scenario: ScenarioRef
+    policies: dict[str, Any] | None = None
+    seed: int = Field(..., ge=0, le=2**63 - 1)
+    decisions: list[DecisionIn] = Field(..., max_length=20_000)
+    commands: list[CommandIn] = Field(default_factory=list, max_length=2_000)
+    scores: dict[str, Any] | None = None
+
+
+class EntryIn(_Model):
+    format: str = Field(..., max_length=64)
+    code: str = Field(..., max_length=16)
+    name: str = Field(..., min_length=1, max_length=MAX_NAME)
+    result: ResultIn
+
+
+class _Scored(_Model):
+    """A trainee's scores as the server computed them (0-100 each, overall with 0-3 stars)."""
+
+    name: str
+    score: float
+    stars: int
+    loyalty: float
+    speed: float
+    accuracy: float
+
+
+class Standing(_Scored):
+    rank: int
+    participant_id: int
+    objectives_met: int
+    objectives: int
+    flagged: bool
+
+
+class ResultOut(_Scored):
+    result_id: int
+    stored: bool = Field(..., description="false when the same result had already been stored")
+    flags: list[str]
+
+
+def _scored(r: StoredResult) -> dict[str, Any]:
+    o = dict(r.scores.get("overall", {}))
+    return {"name": r.participant.name, "score": float(o.get("score", 0.0)), "stars": int(o.get("stars", 0)),
+            "loyalty": float(o.get("loyalty_score", 0.0)), "speed": float(o.get("speed_score", 0.0)),
+            "accuracy": float(o.get("accuracy_score", 0.0))}
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def session_out(s: Session, names: dict[str, str]) -> SessionOut:
+    return SessionOut(code=s.code, title=s.title, scenario=s.scenario, scenario_name=names.get(s.scenario, s.scenario),
+                      seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created)
+
+
+def moments_by(scen: Any) -> str:
+    """'customer' when every trainee meets the same customers in the same order (scripted only), else 'mood'."""
+    random = any(rate > 0 for rates in scen.arrivals.values() for rate in rates)
+    return "mood" if random or not scen.scripted else "customer"
+
+
+def standings(results: list[StoredResult]) -> list[Standing]:
+    rows = sorted(results, key=lambda r: (-float(r.scores.get("overall", {}).get("score", 0.0)), r.received))
+    return [Standing(rank=i + 1, participant_id=r.participant.id, **_scored(r),
+                     objectives_met=sum(1 for ob in r.objectives if ob.get("met")), objectives=len(r.objectives),
+                     flagged=bool(r.flags)) for i, r in enumerate(rows)]
+
+
+def result_out(r: StoredResult, stored: bool) -> ResultOut:
+    return ResultOut(result_id=r.id, stored=stored, flags=list(r.flags), **_scored(r))
