@@ -9,8 +9,10 @@ shown.  Placeholders ({agent}, {company}, {amount}) are filled from `values`,
 else from the defaults in the data.
 
 * customer lines: ``openings.<goal>.<segment>.<mood>`` for the first turn,
-  ``reactions.<cue>.<segment>.<mood>`` for the reaction to each response and
-  optional ``goal_reactions.<goal>.<cue>.<segment>.<mood>`` mixed in for one goal;
+  ``reactions.<cue>.<segment>.<mood>`` for the reaction to each response (shared by
+  every goal, so free of any goal's ``topics`` words) and
+  ``goal_reactions.<goal>.<cue>.<segment>.<mood>`` mixed in for one goal; the
+  ``goal_lines`` cues need lines of each goal's own for every segment and mood;
 * response lines: ``responses.<kind>.<segment>`` (shared by every goal, so free
   of any goal's ``topics`` words) plus ``responses.<kind>.by_goal.<goal>.<segment
   or any>``; the ``goal_wordings`` kinds need wordings of their own for every goal;
@@ -122,6 +124,7 @@ class Dialogue:
     lessons: tuple[Lesson, ...]
     topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # goal -> its words
     goal_keyed: tuple[str, ...] = ()  # response kinds with wordings of their own for every goal
+    goal_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # cue -> own lines per goal
     coach_titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # CARP step -> title
     coach_summaries: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # step -> one line
     coach: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
@@ -132,14 +135,23 @@ class Dialogue:
         """Every line the customer may say here (falls back to the nearest mood)."""
         _check(mood, MOODS, "mood")
         _check(cue, CUES, "cue")
-        if cue == "opening":
-            pool = _near(self.openings, (goal,), segment, mood)
-        else:
-            pool = _near(self.goal_reactions, (goal, cue), segment, mood, required=False, reach=1, borrow=False)
+        pool = self.own_customer_lines(goal, segment, mood, cue)
+        if cue != "opening":
             pool += _near(self.reactions, (cue,), segment, mood, required=not pool)
         if not pool:
             raise LookupError(f"no customer line for goal {goal!r}, segment {segment!r}, cue {cue!r}")
         return pool
+
+    def own_customer_lines(self, goal: str, segment: str, mood: str, cue: str,
+                           borrow: bool = True) -> tuple[str, ...]:
+        """The lines in `customer_pool` written for this goal only (every opening is).
+
+        A goal's reactions are used for the mood band written and the bands next to it; openings
+        for the nearest band written and, with `borrow`, another segment's if this one has none.
+        """
+        if cue == "opening":
+            return _near(self.openings, (goal,), segment, mood, required=False, borrow=borrow)
+        return _near(self.goal_reactions, (goal, cue), segment, mood, required=False, reach=1, borrow=False)
 
     def customer_line(self, goal: str, segment: str, mood: str, cue: str, key: int,
                       values: Mapping[str, str] | None = None, avoid: str = "") -> str:

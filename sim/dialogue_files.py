@@ -22,7 +22,7 @@ from .scenario import CARP_STEPS, ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, 
 from .tomlread import MISSING, Reader
 
 SECTIONS = ("placeholders", "openings", "reactions", "goal_reactions", "responses", "feedback", "levers",
-            "topics", "goal_wordings", "coach", "coach_after")
+            "topics", "goal_wordings", "goal_lines", "coach", "coach_after")
 COACH_STEPS = tuple(s for s in CARP_STEPS if s)
 GOAL_WORDINGS_KEYS = ("kinds", "at_least")
 MAX_TOPIC_WORD_CHARS = 40
@@ -59,6 +59,7 @@ class _Loader:
         self.topics: dict[str, tuple[str, ...]] = {}
         self.goal_keyed: tuple[str, ...] = ()
         self.at_least = 0
+        self.goal_lines: dict[str, int] = {}  # cue -> lines each goal needs of its own
         self.where: dict[Any, tuple[str, str]] = {}  # table key -> (file, dotted key), for later checks
         self.coach_titles: dict[str, str] = {}
         self.coach_summaries: dict[str, str] = {}
@@ -104,8 +105,8 @@ class _Loader:
                 out.append(line)
         return tuple(out)
 
-    def moods(self, r: Reader, into: dict[Any, tuple[str, ...]], head: tuple[str, ...]) -> None:
-        """A table of segment -> mood -> lines."""
+    def moods(self, r: Reader, into: dict[Any, tuple[str, ...]], head: tuple[str, ...], table: str) -> None:
+        """A table of segment -> mood -> lines; `table` names it for the checks after loading."""
         for seg in r.data:
             if not self.known(r, seg, self.names.segments, "segment"):
                 continue
@@ -113,6 +114,7 @@ class _Loader:
             for mood in sr.data:
                 if self.known(sr, mood, MOODS, "mood band"):
                     into[head + (seg, mood)] = self.lines(sr, mood)
+                    self.where[(table,) + head + (seg, mood)] = (sr.file, sr.key(mood))
 
     def lesson_id(self, r: Reader, name: str, default: str) -> str:
         value = r.text(name, default)
@@ -150,11 +152,11 @@ class _Loader:
 
     def _openings(self, sec: Reader, goal: str) -> None:
         if self.known(sec, goal, self.names.goals, "goal"):
-            self.moods(sec.sub(goal), self.openings, (goal,))
+            self.moods(sec.sub(goal), self.openings, (goal,), "openings")
 
     def _reactions(self, sec: Reader, cue: str) -> None:
         if self.known(sec, cue, CUES[1:], "reaction cue (openings go under [openings])"):
-            self.moods(sec.sub(cue), self.reactions, (cue,))
+            self.moods(sec.sub(cue), self.reactions, (cue,), "reactions")
 
     def _goal_reactions(self, sec: Reader, goal: str) -> None:
         if not self.known(sec, goal, self.names.goals, "goal"):
@@ -162,7 +164,7 @@ class _Loader:
         gr = sec.sub(goal)
         for cue in gr.data:
             if self.known(gr, cue, CUES[1:], "reaction cue"):
-                self.moods(gr.sub(cue), self.goal_reactions, (goal, cue))
+                self.moods(gr.sub(cue), self.goal_reactions, (goal, cue), "goal_reactions")
 
     def _responses(self, sec: Reader, kind: str) -> None:
         if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
@@ -202,6 +204,10 @@ class _Loader:
             self.goal_keyed = self.choices(sec, "kinds", tuple(self.names.responses), "response kind")
         else:
             self.at_least = int(sec.number("at_least", lo=1, hi=50, integer=True) or 0)
+
+    def _goal_lines(self, sec: Reader, cue: str) -> None:
+        if self.known(sec, cue, CUES, "cue"):
+            self.goal_lines[cue] = int(sec.number(cue, lo=1, hi=50, integer=True) or 0)
 
     def _coach(self, sec: Reader, step: str) -> None:
         if not self.known(sec, step, COACH_STEPS, "CARP step"):
@@ -250,6 +256,51 @@ class _Loader:
                         self.problems.append(Problem(file, f"responses.{kind}.by_goal.{goal}.{seg}", (
                             f"expected at least {self.at_least} wordings for this goal and segment "
                             f"(goal_wordings.at_least; {seg} plus any), got {n}")))
+
+    def check_customer_topics(self, dialogue: Dialogue) -> None:
+        """What customers say: shared reactions use no goal's words; a goal's lines are not another goal's.
+
+        Then coverage: each cue in [goal_lines] has that many lines of each goal's own for every
+        segment and mood band (counted as they are picked: the band written, or a neighbour).
+        """
+        for (cue, seg, mood), lines in self.reactions.items():
+            file, key = self.where[("reactions", cue, seg, mood)]
+            for i, line in enumerate(lines):
+                for goal, word in dialogue.topics_of(line).items():
+                    self.problems.append(Problem(file, f"{key}[{i}]", (
+                        f"uses {word!r}, a word of the goal {goal} (see [topics]): a reaction every customer may "
+                        f"say must not tie itself to one goal; move it under goal_reactions.{goal}.{cue}.{seg}")))
+                    break
+        tables: tuple[tuple[str, dict[Any, tuple[str, ...]]], ...] = (
+            ("openings", self.openings), ("goal_reactions", self.goal_reactions))
+        for name, table in tables:
+            for head, lines in table.items():
+                goal = head[0]
+                file, key = self.where[(name,) + head]
+                for i, line in enumerate(lines):
+                    found = dialogue.topics_of(line)
+                    if found and goal not in found:
+                        other, word = next(iter(found.items()))
+                        where = ".".join((name, other) + head[1:-1])
+                        self.problems.append(Problem(file, f"{key}[{i}]", (
+                            f"uses {word!r}, a word of the goal {other}, and none of {goal}'s: "
+                            f"expected it under {where}, or words of {goal}")))
+        for cue, at_least in self.goal_lines.items():
+            section = "openings" if cue == "opening" else "goal_reactions"
+            for goal in self.names.goals:
+                for seg in self.names.segments:
+                    for mood in MOODS:
+                        n = len(set(dialogue.own_customer_lines(goal, seg, mood, cue, borrow=False)))
+                        if n >= at_least:
+                            continue
+                        head = (goal, seg) if cue == "opening" else (goal, cue, seg)
+                        file = self.owner.get(f"{section}.{goal}") or self.owner.get(f"goal_lines.{cue}", "")
+                        noun = "line" if at_least == 1 else "lines"
+                        counted = ("the nearest mood band written" if cue == "opening"
+                                   else "a mood band written or one next to it")
+                        self.problems.append(Problem(file, ".".join((section,) + head + (mood,)), (
+                            f"expected at least {at_least} {noun} of this goal's own for this segment and mood "
+                            f"(goal_lines.{cue}, from {counted}), got {n}")))
 
     def _feedback(self, sec: Reader, kind: str) -> None:
         if not self.known(sec, kind, tuple(self.names.responses), "response kind"):
@@ -306,10 +357,12 @@ class _Loader:
                             reactions=ro(self.reactions), goal_reactions=ro(self.goal_reactions),
                             responses=ro(self.responses), goal_responses=ro(self.goal_responses),
                             feedbacks=ro(self.feedbacks), levers=ro(self.levers), lessons=lessons,
-                            topics=ro(self.topics), goal_keyed=self.goal_keyed, coach_titles=ro(self.coach_titles),
+                            topics=ro(self.topics), goal_keyed=self.goal_keyed, goal_lines=ro(self.goal_lines),
+                            coach_titles=ro(self.coach_titles),
                             coach_summaries=ro(self.coach_summaries),
                             coach=ro(self.coach), coach_after=ro(self.coach_after))
         self.check_topics(dialogue)
+        self.check_customer_topics(dialogue)
         if self.problems:
             raise DialogueError(self.problems)
         return dialogue

@@ -19,10 +19,20 @@ from sim.dialogue import (CUES, MAX_FEEDBACK_CHARS, MAX_LINE_CHARS, MAX_RESPONSE
 from sim.errors import ScenarioError
 from sim.scenario import ESCALATION_PATHS, HIRING_PROFILES, PLAYBOOKS, POLICY_KEYS
 
-MIN_CUSTOMER_LINES = 400
+MIN_CUSTOMER_LINES = 1200
 MIN_RESPONSE_LINES = 600
 MIN_WORDINGS = 6  # per response kind, segment and goal: what a trainee can be shown
 MIN_GOAL_WORDINGS = 4  # per goal-keyed kind, goal and segment: wordings written for that goal
+# What customers say on most turns: the opening of every call, then (measured on calm_weekday,
+# monday_outage and expert_customer) about two thirds of the reactions to a trainee choosing at random
+# and nine in ten of those to the team playbooks.  One call hears the same cue several times (let them
+# talk, diagnose and verify all bring "explains"), and a replay draws every line afresh (a new play in
+# `line_key`).  With four lines for each goal, segment and mood a replayed turn repeats its line one time
+# in four and a whole conversation of four customer lines about once in 250; `avoid` never repeats the
+# line just said, so every other cue needs two.
+COMMON_CUES = ("opening", "felt_heard", "explains", "listening", "irritated", "not_ready", "relieved")
+MIN_COMMON_LINES = 4
+MIN_CUSTOMER_CHOICE = 2
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -226,6 +236,95 @@ def test_no_goal_specific_wording_can_be_shown_for_another_goal(dlg, cat):
     assert dlg.topics_of("I'll reorder the list and unite the teams.") == {}
 
 
+def _own_customer_lines(dlg):
+    """goal -> every line written for that goal only (its openings and its goal_reactions)."""
+    own = {}
+    for (goal, *_rest), lines in list(dlg.openings.items()) + list(dlg.goal_reactions.items()):
+        own.setdefault(goal, set()).update(lines)
+    return own
+
+
+def test_no_customer_line_for_one_goal_can_be_shown_for_another_goal(dlg, cat):
+    # a reaction shared by every goal names none of them
+    for key, lines in dlg.reactions.items():
+        for line in lines:
+            assert not dlg.topics_of(line), (key, line, dlg.topics_of(line))
+    own = _own_customer_lines(dlg)
+    shared = {line for lines in dlg.reactions.values() for line in lines}
+    for goal, lines in own.items():
+        assert not lines & shared, (goal, lines & shared)
+        for other, theirs in own.items():
+            assert other == goal or not lines & theirs, (goal, other, lines & theirs)
+    # everything a customer with this goal may say: another goal's words only in a line of this goal's
+    # own that also speaks of this goal, and never a line written for another goal
+    for goal in cat.goals:
+        foreign = set().union(*(lines for other, lines in own.items() if other != goal))
+        for seg in cat.segments:
+            for mood in MOODS:
+                for cue in CUES:
+                    pool = dlg.customer_pool(goal, seg, mood, cue)
+                    mine = set(dlg.own_customer_lines(goal, seg, mood, cue))
+                    assert not set(pool) & foreign, (goal, seg, mood, cue, set(pool) & foreign)
+                    for line in pool:
+                        others = set(dlg.topics_of(line)) - {goal}
+                        assert not others or (line in mine and goal in dlg.topics_of(line)), \
+                            (goal, seg, mood, cue, line, dlg.topics_of(line))
+
+
+def test_only_a_faulty_product_describes_a_fault(dlg, cat):
+    """What the players saw: a how-to caller 'explaining more' with 'It was all fine, and then it just wasn't.'"""
+    fault = re.compile(r"just wasn't|stopped working|stops working|went wrong|broke|fault|symptom|diagnos|"
+                       r"doesn't work|won't work|switch(es|ed)? (it(self)? )?off|clicking|reset", re.IGNORECASE)
+    for goal in ("billing_dispute", "how_to", "order_status"):
+        for seg in cat.segments:
+            for mood in MOODS:
+                for line in dlg.customer_pool(goal, seg, mood, "explains"):
+                    assert not fault.search(line), (goal, seg, mood, line)
+    for seg in cat.segments:
+        for mood in MOODS:
+            for line in dlg.reactions[("explains", seg, mood)]:
+                assert not fault.search(line), ("shared", seg, mood, line)
+    assert "It was all fine, and then it just wasn't." not in dlg.customer_lines()
+
+
+def test_every_goal_segment_and_mood_has_enough_lines_for_each_cue(dlg, cat):
+    for cue in CUES:
+        need = MIN_COMMON_LINES if cue in COMMON_CUES else MIN_CUSTOMER_CHOICE
+        for goal in cat.goals:
+            for seg in cat.segments:
+                for mood in MOODS:
+                    n = len(set(dlg.customer_pool(goal, seg, mood, cue)))
+                    assert n >= need, f"{goal}/{seg}/{mood}/{cue}: {n} lines, expected at least {need}"
+
+
+def test_the_goals_own_lines_are_heard_where_the_words_depend_on_the_goal(dlg, cat):
+    assert {"opening", "explains", "relieved", "relieved_but_misinformed"} <= set(dlg.goal_lines)
+    for cue, at_least in dlg.goal_lines.items():
+        for goal in cat.goals:
+            for seg in cat.segments:
+                for mood in MOODS:
+                    own = set(dlg.own_customer_lines(goal, seg, mood, cue))
+                    pool = set(dlg.customer_pool(goal, seg, mood, cue))
+                    assert len(own) >= at_least, (goal, seg, mood, cue)
+                    if cue == "explains":  # what they explain is mostly their own story
+                        assert len(own) / len(pool) >= 0.5, (goal, seg, mood, len(own), len(pool))
+
+
+def test_a_replay_rarely_repeats_a_customer_line(dlg, cat):
+    """A replay (the next play in line_key) draws every customer line again: same line about one time in four."""
+    same = total = 0
+    for goal in cat.goals:
+        for seg in cat.segments:
+            for mood in MOODS:
+                for cue in COMMON_CUES:
+                    for contact in range(12):
+                        first, again = (dlg.customer_line(goal, seg, mood, cue, line_key(contact, 3, play))
+                                        for play in (0, 1))
+                        same += first == again
+                        total += 1
+    assert same / total <= 0.3, f"{same} of {total} replayed lines were the same"
+
+
 def test_segments_get_their_own_wordings(dlg, cat):
     for kind in cat.responses:
         end_user = set(dlg.responses[(kind, "end_user")])
@@ -317,22 +416,27 @@ def test_different_keys_reach_every_alternative(dlg):
     assert seen == {dlg.fill(x) for x in pool}
 
 
-def test_a_replayed_scenario_does_not_repeat_the_last_conversation(dlg):
+def test_a_replayed_scenario_does_not_repeat_the_last_conversation(dlg, cat):
     script = ["stay_calm", "acknowledge", "refocus", "diagnose", "answer"]
     cues = ["felt_heard", "felt_heard", "explains", "explains", "relieved"]
 
-    def conversation(contact_id, play=0):
-        lines = [dlg.customer_line("billing_dispute", "end_user", "angry", "opening", line_key(contact_id, 0, play))]
+    def conversation(goal, seg, contact_id, play=0, customer_only=False):
+        lines = [dlg.customer_line(goal, seg, "angry", "opening", line_key(contact_id, 0, play))]
         for turn, (kind, cue) in enumerate(zip(script, cues), start=1):
             k = line_key(contact_id, turn, play)
-            lines.append(dlg.response_line(kind, "end_user", "billing_dispute", k))
-            lines.append(dlg.customer_line("billing_dispute", "end_user", "annoyed", cue, k))
+            if not customer_only:
+                lines.append(dlg.response_line(kind, seg, goal, k))
+            lines.append(dlg.customer_line(goal, seg, "annoyed", cue, k, avoid=lines[-1]))
         return lines
 
     for cid in range(100):
-        assert conversation(cid) != conversation(cid + 1)
-        assert conversation(cid) == conversation(cid)
-        assert conversation(cid, play=0) != conversation(cid, play=1)
+        assert conversation("billing_dispute", "end_user", cid) != conversation("billing_dispute", "end_user", cid + 1)
+        assert conversation("billing_dispute", "end_user", cid) == conversation("billing_dispute", "end_user", cid)
+    for goal in cat.goals:
+        for seg in cat.segments:
+            for cid in range(30):  # even the customer's words alone differ on a replay
+                assert conversation(goal, seg, cid, play=0, customer_only=True) != \
+                    conversation(goal, seg, cid, play=1, customer_only=True), (goal, seg, cid)
 
 
 def test_a_line_just_shown_is_not_repeated(dlg):
@@ -460,6 +564,42 @@ def test_error_for_a_goal_keyed_kind_without_wordings_for_every_goal(tmp_path):
     assert not [q for q in problems if q.key == "responses.verify.by_goal.how_to.end_user"]
 
 
+def test_error_for_a_customer_line_that_belongs_to_one_goal(tmp_path):
+    topics = '[topics]\nfaulty_product = ["firmware"]\nbilling_dispute = ["charge"]\norder_status = ["parcel"]\n'
+    problems = _load_text(tmp_path, t=topics, a='[reactions.explains.end_user]\n'
+                          'calm = ["Let me start again.", "It broke after the firmware update."]\n'
+                          '[goal_reactions.how_to.explains.end_user]\n'
+                          'calm = ["The menu is gone.", "The firmware is new."]\n'
+                          '[openings.billing_dispute.end_user]\n'
+                          'calm = ["The parcel came, and then a charge for it.", "Where is my parcel?"]\n')
+    p = _find(problems, "reactions.explains.end_user.calm[1]")
+    assert p.file.endswith("a.toml") and "'firmware'" in p.message
+    assert "goal_reactions.faulty_product.explains.end_user" in p.message
+    p = _find(problems, "goal_reactions.how_to.explains.end_user.calm[1]")
+    assert "faulty_product" in p.message and "none of how_to's" in p.message
+    p = _find(problems, "openings.billing_dispute.end_user.calm[1]")
+    assert "'parcel'" in p.message and "openings.order_status.end_user" in p.message
+    assert not [q for q in problems if q.key.endswith(("calm[0]",))]  # the charge for a parcel is a billing line
+
+
+def test_error_for_a_goal_line_cue_without_lines_for_every_goal(tmp_path):
+    rules = '[goal_lines]\nexplains = 2\nopening = 1\nsings = 3\nrelieved = 0\n'
+    problems = _load_text(tmp_path, t=rules, a='[goal_reactions.how_to.explains.end_user]\n'
+                          'calm = ["I found the menu.", "The screen is blue."]\n'
+                          '[openings.how_to.end_user]\ncalm = ["Hello."]\n')
+    assert "not a defined cue" in _find(problems, "goal_lines.sings").message
+    assert "between 1 and 50" in _find(problems, "goal_lines.relieved").message
+    # two lines at calm also serve uneasy (a neighbour), not annoyed
+    assert not [q for q in problems if q.key in ("goal_reactions.how_to.explains.end_user.calm",
+                                                 "goal_reactions.how_to.explains.end_user.uneasy")]
+    p = _find(problems, "goal_reactions.how_to.explains.end_user.annoyed")
+    assert "at least 2 lines" in p.message and "got 0" in p.message and p.file.endswith("a.toml")
+    assert "got 0" in _find(problems, "goal_reactions.billing_dispute.explains.professional.calm").message
+    # openings are used from the nearest mood written
+    assert not [q for q in problems if q.key.startswith("openings.how_to.end_user")]
+    assert "at least 1 line " in _find(problems, "openings.how_to.professional.furious").message
+
+
 def test_error_for_a_duplicate_definition_names_both_files(tmp_path):
     body = '[responses.answer]\nend_user = ["Here it is."]\n'
     p = _find(_load_text(tmp_path, a=body, b=body), "responses.answer")
@@ -494,7 +634,7 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_siz
                                                           st.dictionaries(_names, inner, max_size=4)),
                        max_leaves=12)
 _docs = st.dictionaries(st.sampled_from(["placeholders", "openings", "reactions", "goal_reactions",
-                                         "responses", "feedback", "levers", "junk"]),
+                                         "responses", "feedback", "levers", "goal_lines", "junk"]),
                         st.dictionaries(_names, _values, max_size=3), max_size=4)
 
 
