@@ -94,7 +94,8 @@ def _key(contact_id: int, turn: int, play: int = 0) -> int:
 
 
 def money(x: float | None) -> str:
-    return "the full amount" if x is None else f"{x:,.0f}"
+    """The money at stake for {amount}: unknown until the agent has asked, or none at all, reads as a phrase."""
+    return "the full amount" if not x else f"{x:,.0f}"
 
 
 def customer_line(goal: str, segment: str, mood: str, cue: str, contact_id: int, turn: int,

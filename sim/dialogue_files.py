@@ -113,8 +113,13 @@ class _Loader:
             sr = r.sub(seg)
             for mood in sr.data:
                 if self.known(sr, mood, MOODS, "mood band"):
-                    into[head + (seg, mood)] = self.lines(sr, mood)
+                    into[head + (seg, mood)] = lines = self.lines(sr, mood)
                     self.where[(table,) + head + (seg, mood)] = (sr.file, sr.key(mood))
+                    for i, line in enumerate(lines):
+                        if "{amount}" in line:
+                            sr.fail(f"{mood}[{i}]", "uses {amount}, the money the fix needs, which the agent learns "
+                                    "only by asking: a customer's line shows before that (it would read 'the full "
+                                    "amount'), so say it without the sum")
 
     def lesson_id(self, r: Reader, name: str, default: str) -> str:
         value = r.text(name, default)

@@ -100,6 +100,13 @@ def test_every_key_references_a_defined_goal_segment_mood_cue_and_kind(dlg, cat)
         assert lever in POLICY_KEYS
 
 
+def test_customers_never_say_the_amount_the_agent_has_not_learnt(dlg):
+    """{amount} is unknown until the agent has asked: in a customer's mouth it read 'a the full amount charge'."""
+    assert not [line for line in dlg.customer_lines() if "{amount}" in line]
+    from game.voice import money
+    assert money(None) == money(0.0) == "the full amount" and money(1234.4) == "1,234"
+
+
 def test_placeholders_are_known_and_always_filled(dlg):
     texts = [line for _k, line in _all_lines(dlg)] + list(dlg.feedback_texts())
     for text in texts:
@@ -580,6 +587,12 @@ def test_error_for_a_customer_line_that_belongs_to_one_goal(tmp_path):
     p = _find(problems, "openings.billing_dispute.end_user.calm[1]")
     assert "'parcel'" in p.message and "openings.order_status.end_user" in p.message
     assert not [q for q in problems if q.key.endswith(("calm[0]",))]  # the charge for a parcel is a billing line
+
+
+def test_error_for_a_customer_line_with_the_amount(tmp_path):
+    problems = _load_text(tmp_path, a='[openings.billing_dispute.end_user]\ncalm = ["Hi.", "You charged me {amount}."]\n')
+    p = _find(problems, "openings.billing_dispute.end_user.calm[1]")
+    assert "{amount}" in p.message and "full amount" in p.message
 
 
 def test_error_for_a_goal_line_cue_without_lines_for_every_goal(tmp_path):
