@@ -4,8 +4,9 @@ The text lives in ``assets/dialogue/*.toml`` (format: ``assets/dialogue/README.m
 and is validated on load into frozen values; every problem names the file, the
 key and what was expected.  Selection is deterministic: the caller passes an
 integer `key` (see `line_key`) and the same key always gives the same line,
-while different keys spread over the alternatives; `avoid` skips a line just
-shown.  Placeholders ({agent}, {company}, {amount}) are filled from `values`,
+while different keys spread over the alternatives (a customer's lines rotate
+turn by turn, so one call does not hear the same line twice in a row of
+turns); `avoid` skips a line just shown.  Placeholders ({agent}, {company}, {amount}) are filled from `values`,
 else from the defaults in the data.
 
 * customer lines: ``openings.<goal>.<segment>.<mood>`` for the first turn,
@@ -30,6 +31,7 @@ for ``assets/lessons.toml``; lookups of ids with no text raise `LookupError`.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -58,6 +60,7 @@ MAX_FEEDBACK_CHARS = 420  # the debrief panel is taller
 MAX_COACH_CHARS = 160  # the tutorial coach's card beside the floor
 _SYNONYMS = {"on": "up", "up": "on", "off": "down", "down": "off"}  # for lever changes
 _MASK = (1 << 64) - 1
+_CONTACT_MASK, _TURN_SHIFT, _TURN_MASK, _PLAY_SHIFT, _PLAY_MASK = (1 << 40) - 1, 40, 0xFFFF, 56, 0xFF  # line_key
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -158,9 +161,11 @@ class Dialogue:
         """What a customer says: the opening (cue "opening") or the reaction to a response.
 
         `avoid` is a line just shown (filled or not): another one is picked if the pool allows.
+        With keys from `line_key`, one contact's turns walk through the pool: the same goal,
+        segment, mood and cue give a different line on each of up to as many turns as it has lines.
         """
         pool = self.customer_pool(goal, segment, mood, cue)
-        return self._pick(pool, key, f"c/{goal}/{segment}/{mood}/{cue}", values, avoid)
+        return self._pick(pool, key, f"c/{goal}/{segment}/{mood}/{cue}", values, avoid, rotate=True)
 
     # -- response lines ----------------------------------------------------
     def response_pool(self, kind: str, segment: str, goal: str) -> tuple[str, ...]:
@@ -194,8 +199,8 @@ class Dialogue:
         return self._pick(pool, key, f"r/{kind}/{segment}/{goal}", values, avoid)
 
     def _pick(self, pool: tuple[str, ...], key: int, slot: str, values: Mapping[str, str] | None,
-              avoid: str) -> str:
-        i = _index(key, slot, len(pool))
+              avoid: str, rotate: bool = False) -> str:
+        i = (_rotate if rotate else _index)(key, slot, len(pool))
         if avoid and len(pool) > 1 and avoid in (pool[i], self.fill(pool[i], values)):
             i = (i + 1) % len(pool)
         return self.fill(pool[i], values)
@@ -281,8 +286,13 @@ def _topic_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def line_key(contact_id: int, turn: int, play: int = 0) -> int:
-    """A selection key for one turn; bump `play` on a replay to hear different words."""
-    return (contact_id * 1_000_003 + turn * 7_919 + play * 104_729) & _MASK
+    """A selection key for one turn; bump `play` on a replay to hear different words.
+
+    The contact, the turn and the play are packed into one integer (turn and play in the high
+    bits), so customer lines can walk through their pool turn by turn (`_rotate`).
+    """
+    return (((play & _PLAY_MASK) << _PLAY_SHIFT) | ((turn & _TURN_MASK) << _TURN_SHIFT)
+            | (contact_id & _CONTACT_MASK))
 
 
 def _mix(x: int) -> int:
@@ -294,6 +304,21 @@ def _mix(x: int) -> int:
 
 def _index(key: int, slot: str, n: int) -> int:
     return _mix((int(key) & _MASK) ^ (zlib.crc32(slot.encode("utf-8")) << 32)) % n
+
+
+def _rotate(key: int, slot: str, n: int) -> int:
+    """An index that walks an order of the pool, one step per turn of the `line_key`.
+
+    The start and the stride depend on the contact and the slot.  Within one contact and play,
+    turns fewer than `n` apart never get the same index, so a customer who gives the same kind of
+    reaction turn after turn says something new each time; the next play starts one further on,
+    so a replayed turn never gets the index it had in the play before.
+    """
+    key = int(key) & _MASK
+    turn, play = (key >> _TURN_SHIFT) & _TURN_MASK, (key >> _PLAY_SHIFT) & _PLAY_MASK
+    h = _mix((key & _CONTACT_MASK) ^ (zlib.crc32(slot.encode("utf-8")) << 32))
+    strides = [b for b in range(1, n) if math.gcd(b, n) == 1] or [1]
+    return (h % n + play + strides[(h >> 40) % len(strides)] * turn) % n
 
 
 def _check(value: str, known: tuple[str, ...], what: str) -> None:
