@@ -61,6 +61,8 @@ MAX_COACH_CHARS = 160  # the tutorial coach's card beside the floor
 _SYNONYMS = {"on": "up", "up": "on", "off": "down", "down": "off"}  # for lever changes
 _MASK = (1 << 64) - 1
 _CONTACT_MASK, _TURN_SHIFT, _TURN_MASK, _PLAY_SHIFT, _PLAY_MASK = (1 << 40) - 1, 40, 0xFFFF, 56, 0xFF  # line_key
+PLAYS = _PLAY_MASK + 1  # plays 0..PLAYS-1 have words of their own (line_key keeps the play modulo this)
+_ALTERNATE_PLAYS = (0, 2, 3, 1)  # plays_to_try: this play's words, then other plays', the next play's last
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -289,10 +291,23 @@ def line_key(contact_id: int, turn: int, play: int = 0) -> int:
     """A selection key for one turn; bump `play` on a replay to hear different words.
 
     The contact, the turn and the play are packed into one integer (turn and play in the high
-    bits), so customer lines can walk through their pool turn by turn (`_rotate`).
+    bits), so customer lines can walk through their pool turn by turn (`_rotate`) and every
+    line, a customer's or a wording, moves on by one from one play to the next.  The play is
+    kept modulo `PLAYS`.
     """
     return (((play & _PLAY_MASK) << _PLAY_SHIFT) | ((turn & _TURN_MASK) << _TURN_SHIFT)
             | (contact_id & _CONTACT_MASK))
+
+
+def plays_to_try(play: int) -> tuple[int, ...]:
+    """The plays whose keys one line of `play` may use, in the order to try them.
+
+    The play's own first; the others only when that line must be avoided (it repeats what was
+    just said).  Every play moves each line on by one, so the next play (+1) comes last and the
+    previous one (+3 = -1 with four lines) next to last: a line avoided in this play is rarely
+    the line the neighbouring plays show at this turn.
+    """
+    return tuple((play + k) % PLAYS for k in _ALTERNATE_PLAYS)
 
 
 def _mix(x: int) -> int:
@@ -303,7 +318,11 @@ def _mix(x: int) -> int:
 
 
 def _index(key: int, slot: str, n: int) -> int:
-    return _mix((int(key) & _MASK) ^ (zlib.crc32(slot.encode("utf-8")) << 32)) % n
+    """A hashed index of the contact and turn, moved on by one per play (play 0: the hash alone)."""
+    key = int(key) & _MASK
+    play = (key >> _PLAY_SHIFT) & _PLAY_MASK
+    rest = key & ~(_PLAY_MASK << _PLAY_SHIFT)
+    return (_mix(rest ^ (zlib.crc32(slot.encode("utf-8")) << 32)) % n + play) % n
 
 
 def _rotate(key: int, slot: str, n: int) -> int:
@@ -388,6 +407,6 @@ def lessons() -> tuple[Lesson, ...]:
 __all__ = [
     "CUES", "Dialogue", "DialogueError", "Feedback", "MAX_FEEDBACK_CHARS", "MAX_LINE_CHARS", "MAX_RESPONSE_CHARS",
     "MOODS",
-    "PLACEHOLDERS", "customer_line", "feedback", "lessons", "lever_feedback", "line_key", "load_dialogue",
-    "response_line",
+    "PLACEHOLDERS", "PLAYS", "customer_line", "feedback", "lessons", "lever_feedback", "line_key", "load_dialogue",
+    "plays_to_try", "response_line",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import scores as scoring
+from .dialogue import PLAYS
 from .errors import SaveError
 from .model import Answer, Centre, Command, SetPolicy, TakeCalls
 from .records import ContactLog, TurnRecord
@@ -31,6 +32,7 @@ class Result:
     scores: dict[str, Any]
     decisions: list[Decision] = field(default_factory=list)
     commands: list[tuple[float, Command]] = field(default_factory=list)
+    play: int = 0  # which play of this scenario and seed: it picks the words (`sim.dialogue.line_key`), never a score
 
 
 def run(scenario: Scenario, seed: int = 1, responder: Responder | None = None) -> Result:
@@ -40,10 +42,10 @@ def run(scenario: Scenario, seed: int = 1, responder: Responder | None = None) -
     return result_of(centre)
 
 
-def result_of(centre: Centre) -> Result:
+def result_of(centre: Centre, play: int = 0) -> Result:
     return Result(scenario=centre.scenario, seed=centre.seed, contacts=centre.log, turns=centre.turns,
                   scores=scoring.compute(centre.log, centre.scenario), decisions=list(centre.decisions),
-                  commands=list(centre.commands))
+                  commands=list(centre.commands), play=play)
 
 
 # ---------------------------------------------------------------------------
@@ -70,6 +72,7 @@ def result_document(result: Result, player: str = "") -> dict[str, Any]:
         "policies": {k: list(v) if isinstance(v, tuple) else v
                      for k, v in dataclasses.asdict(scen.policies).items()},
         "seed": result.seed,
+        "play": result.play,
         "decisions": [{"contact_id": d.contact_id, "turn": d.turn, "kind": d.kind, "time": d.time}
                       for d in result.decisions],
         "commands": [command_json(t, c) for t, c in result.commands if not isinstance(c, Answer)],
@@ -115,11 +118,24 @@ def read_result(path: str | os.PathLike[str]) -> dict[str, Any]:
     for key, kind in (("seed", int), ("decisions", list), ("commands", list), ("scenario", dict)):
         if not isinstance(doc.get(key), kind):
             raise SaveError(f"{path}: {key}: expected {kind.__name__}")
+    try:
+        play_of(doc)
+    except SaveError as exc:
+        raise SaveError(f"{path}: {exc}") from None
     return doc
 
 
+def play_of(doc: dict[str, Any]) -> int:
+    """A result document's play number: 0 when it has none (files from before plays were counted)."""
+    play = doc.get("play", 0)
+    if isinstance(play, bool) or not isinstance(play, int) or not 0 <= play < PLAYS:
+        raise SaveError(f"play: expected a whole number from 0 to {PLAYS - 1}, got {play!r}")
+    return play
+
+
 def replay(doc: dict[str, Any], scenario: Scenario | None = None) -> Result:
-    """Re-run a result document headless: same seed, same decisions at the same times."""
+    """Re-run a result document headless: same seed, same decisions at the same times (and the same play)."""
+    play = play_of(doc)
     scen = scenario or load_scenario(doc["scenario"]["source"])
     if isinstance(doc.get("policies"), dict):
         scen = with_policies(scen, doc["policies"], source="result file policies")
@@ -143,4 +159,4 @@ def replay(doc: dict[str, Any], scenario: Scenario | None = None) -> Result:
         else:
             centre.schedule(t, cmd)
     centre.finish(hand_back=False)
-    return result_of(centre)
+    return result_of(centre, play)

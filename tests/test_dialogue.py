@@ -333,6 +333,25 @@ def test_a_replay_never_repeats_a_customer_line(dlg, cat):
     assert same == 0 and total == 90 * len(COMMON_CUES) * 12, f"{same} of {total} replayed lines were the same"
 
 
+def test_a_replay_moves_every_wording_on_and_play_0_keeps_its_words(dlg, cat):
+    """The next play offers each response in other words; the first play's words are the hash's, as before plays."""
+    import zlib
+
+    from sim.dialogue import PLAYS, _mix, plays_to_try
+    for kind in cat.responses:
+        for seg in cat.segments:
+            for goal in cat.goals:
+                pool = dlg.response_pool(kind, seg, goal)
+                for contact in range(6):
+                    said = [dlg.response_line(kind, seg, goal, line_key(contact, 2, play)) for play in range(3)]
+                    if len(set(pool)) > 1:
+                        assert said[0] != said[1] != said[2], (kind, seg, goal, said)
+                    slot = f"r/{kind}/{seg}/{goal}".encode()
+                    first = pool[_mix(line_key(contact, 2) ^ (zlib.crc32(slot) << 32)) % len(pool)]
+                    assert said[0] == dlg.fill(first)
+    assert plays_to_try(4) == (4, 6, 7, 5) and plays_to_try(PLAYS - 1) == (PLAYS - 1, 1, 2, 0)
+
+
 def test_segments_get_their_own_wordings(dlg, cat):
     for kind in cat.responses:
         end_user = set(dlg.responses[(kind, "end_user")])
