@@ -126,7 +126,9 @@ class JoinScene(Scene):
         remember(self.ctx.storage.home, seat)
         self.ctx.workshop = seat
         self.ctx.storage.discard_autosave()  # the workshop's shift replaces any unfinished one
-        return Replace(FloorScene(self.ctx, Session(scen, seed=seat.seed, levers_locked=seat.levers_locked)))
+        play = self.ctx.storage.start_play(scen.id, seat.seed)
+        return Replace(FloorScene(self.ctx, Session(scen, seed=seat.seed, levers_locked=seat.levers_locked,
+                                                    play=play)))
 
     # -- drawing ----------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:

@@ -1,7 +1,8 @@
 """Which 3-5 responses the trainee is offered for a turn.
 
 A deterministic function of the `TurnView` (so a replay shows the same
-choices): the response the CARP playbook would pick (a good one), one that
+choices, and so does the next play of the scenario and seed: the play number
+changes only their words, `game.voice`): the response the CARP playbook would pick (a good one), one that
 is tempting in this situation but poor, and plausible others, in an order
 that varies from turn to turn.  No pygame here.
 """

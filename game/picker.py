@@ -111,7 +111,8 @@ class PickerScene(Scene):
         s.last_scenario, s.seed = self.items[self.index][0], self.seed
         self.ctx.storage.save_settings(s)
         self.ctx.storage.discard_autosave()
-        return Replace(FloorScene(self.ctx, Session(scen, seed=self.seed)))
+        play = self.ctx.storage.start_play(scen.id, self.seed)  # a replay of this seed hears other words
+        return Replace(FloorScene(self.ctx, Session(scen, seed=self.seed, play=play)))
 
     def draw(self, surface: pygame.Surface) -> None:
         ui, f = self.ui, self.ui.fonts

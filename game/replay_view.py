@@ -1,7 +1,7 @@
 """Replaying one conversation from the records, turn by turn, with the review of each step.
 
-The words are chosen with the same keys as in the live game, so the trainee
-sees the conversation they had; the replay also tells what live play hid
+The words are chosen with the same keys as in the live game (the result's
+play number among them), so the trainee sees the conversation they had; the replay also tells what live play hid
 (for example that a relieved customer was given wrong information).
 """
 
@@ -94,23 +94,26 @@ class ReplayScene(Scene):
     # -- the conversation as lines ------------------------------------------
     def lines(self) -> list[Line]:
         """The transcript up to the current step (same words as the live game)."""
-        rec, scen, cid = self.rec, self.result.scenario, self.rec["contact_id"]
+        rec, scen, cid, play = self.rec, self.result.scenario, self.rec["contact_id"], self.result.play
         goal, seg = rec["goal"], rec["segment"]
         if not self.steps:
             return [Line("note", "No conversation: this customer was never answered.", "bad")]
         first = self.steps[0]
         agent = self.names.get(first.agent_id, "")
-        out = [Line("customer", voice.customer_line(goal, seg, first.mood_before, "opening", cid, first.turn, agent))]
+        out = [Line("customer", voice.customer_line(goal, seg, first.mood_before, "opening", cid, first.turn, agent,
+                                                    play=play))]
         for st in self.steps[:self.shown]:
             agent = self.names.get(st.agent_id, "")
             label = scen.responses[st.kind].label if st.kind in scen.responses else st.kind
             who = "you" if st.by_trainee else "agent"
             said = [ln.text for ln in out if ln.who in ("you", "agent")]
-            out.append(Line(who, voice.response_line(st.kind, label, seg, goal, cid, st.turn, agent, avoid=said),
+            out.append(Line(who, voice.response_line(st.kind, label, seg, goal, cid, st.turn, agent, play=play,
+                                                     avoid=said),
                             "neutral", ("You: " if st.by_trainee else f"{agent}: ") + label))
             turn = 99 if st.cue in CLOSING_CUES else st.turn + 1
             last = next((ln.text for ln in reversed(out) if ln.who == "customer"), "")
-            words = voice.customer_line(goal, seg, band(st.frustration_after), st.cue, cid, turn, agent, avoid=last)
+            words = voice.customer_line(goal, seg, band(st.frustration_after), st.cue, cid, turn, agent, avoid=last,
+                                        play=play)
             out.append(Line("customer", words, voice.cue_tone(st.cue), "they " + voice.cue_phrase(st.cue)))
         return out
 

@@ -2,9 +2,9 @@
 
 The session is the game's only door into the model: it advances the clock,
 applies commands through `Centre.apply`, and hands out read-only snapshots.
-A saved shift is the seed, the scenario and the timed list of commands;
-resuming re-applies them at their recorded times, which rebuilds the exact
-same state.  No pygame here.
+A saved shift is the seed, the scenario, the play number and the timed list
+of commands; resuming re-applies them at their recorded times, which rebuilds
+the exact same state (and the play, the same words).  No pygame here.
 """
 
 from __future__ import annotations
@@ -61,9 +61,12 @@ def command_of(doc: dict[str, Any]) -> tuple[float, Command]:
 class Session:
     """A shift in progress: the centre plus the bookkeeping the game needs."""
 
-    def __init__(self, scenario: Scenario, seed: int = 1, levers_locked: bool = False) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 1, levers_locked: bool = False, play: int = 0) -> None:
         self.scenario = scenario
         self.seed = seed
+        # how many times this player started this scenario and seed before (`Storage.start_play`): the same
+        # customers and model, other words (`sim.dialogue.line_key`); it goes into the autosave and the result
+        self.play = play
         self.levers_locked = levers_locked  # a workshop whose instructor fixed the policies
         self.centre = Centre(scenario, seed=seed, trainee=Interactive())
         self.snap: Snapshot = self.centre.snapshot()
@@ -181,7 +184,7 @@ class Session:
             self.snap = self.centre.snapshot()
         self.centre.finish()
         self.snap = self.centre.snapshot()
-        return result_of(self.centre)
+        return result_of(self.centre, self.play)
 
     # -- saving ---------------------------------------------------------
     def to_save(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -190,6 +193,7 @@ class Session:
             "format": AUTOSAVE_FORMAT,
             "scenario": {"id": scen.id, "name": scen.name, "source": scen.source, "digest": scen.digest},
             "seed": self.seed,
+            "play": self.play,
             "time": self.centre.now,
             "clock": self.snap.clock,
             "commands": [command_json(t, c) for t, c in self.centre.commands],
@@ -209,7 +213,7 @@ class Session:
         if info.get("digest") and scen.digest != info["digest"]:
             raise SaveError("was played on a scenario file that has changed since")
         commands = [command_of(c) for c in doc["commands"]]
-        session = cls(scen, seed=int(doc["seed"]))
+        session = cls(scen, seed=int(doc["seed"]), play=int(doc.get("play", 0)))
         for t, cmd in commands:
             session.centre.advance_to(t)
             if abs(session.centre.now - t) > 1e-6 and t > 0:

@@ -50,7 +50,8 @@ class SpotlightPanel(Panel):
         self.view: TurnView | None = None
         self.options: tuple[str, ...] = ()
         self.wordings: dict[str, str] = {}  # what the trainee would say for each option, as shown
-        self.lines: list[Line] = []
+        self.lines: list[Line] = []  # the transcript shown (the last few lines)
+        self.said: list[str] = []  # every wording the trainee said in this call (the replay avoids the same)
         self.contact_id = -1
         self.who = ("how_to", "end_user")  # goal and segment of the current customer
         self.awaiting: tuple[int, int, str] | None = None
@@ -152,7 +153,7 @@ class SpotlightPanel(Panel):
 
     def _reset(self) -> None:
         self.view, self.options, self.awaiting = None, (), None
-        self.lines, self.contact_id, self.wordings = [], -1, {}
+        self.lines, self.said, self.contact_id, self.wordings = [], [], -1, {}
 
     def answer(self, kind: str) -> None:
         v = self.view
@@ -163,14 +164,14 @@ class SpotlightPanel(Panel):
             return
         words = self.wordings.get(kind) or self._words(v, kind)
         self.lines.append(Line("you", words, "neutral", self.label(kind)))
+        self.said.append(words)
         self.awaiting = (v.contact_id, v.turn, kind)
         self.view, self.options, self.wordings = None, (), {}
         self.rebuild()
 
     def _words(self, v: TurnView, kind: str) -> str:
-        said = [ln.text for ln in self.lines if ln.who == "you"]
         return voice.response_line(kind, self.label(kind), v.segment, v.goal, v.contact_id, v.turn,
-                                   self.agent_name(), v.need, avoid=said)
+                                   self.agent_name(), v.need, play=self.session.play, avoid=self.said)
 
     # -- following the model ----------------------------------------------
     def update(self, dt: float) -> None:
@@ -185,7 +186,7 @@ class SpotlightPanel(Panel):
 
     def _show(self, view: TurnView) -> None:
         if view.contact_id != self.contact_id:
-            self.lines = []
+            self.lines, self.said = [], []
             self.contact_id = view.contact_id
             self.calls_taken += 1
             self.new_call = True
@@ -199,7 +200,7 @@ class SpotlightPanel(Panel):
         self.mood_target, self.trust = view.frustration, view.trust
         cue = view.last_cue or "opening"
         caption = "" if cue == "opening" else "they " + voice.cue_phrase(cue)
-        words = voice.says(view, self.agent_name(), avoid=self.last_said())
+        words = voice.says(view, self.agent_name(), avoid=self.last_said(), play=self.session.play)
         self.lines.append(Line("customer", words, voice.cue_tone(cue), caption))
         self.lines = self.lines[-12:]
         self.options = choose(view)
@@ -225,7 +226,7 @@ class SpotlightPanel(Panel):
         shown = SHOWN_CUE.get(cue, cue)
         goal, segment = self.who
         words = voice.customer_line(goal, segment, band(frustration), shown, self.contact_id, 99, self.agent_name(),
-                                    avoid=self.last_said())
+                                    avoid=self.last_said(), play=self.session.play)
         self.lines.append(Line("customer", words, voice.cue_tone(shown), "they " + voice.cue_phrase(shown)))
         note, tone = ENDINGS[cue]
         self.lines.append(Line("note", "Call ended: " + note, tone))

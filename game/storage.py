@@ -1,4 +1,4 @@
-"""The player's files: settings, the autosave of a running shift, and result files.
+"""The player's files: settings, the autosave of a running shift, result files and play counts.
 
 Everything lives in one user data folder (``SERVICEFLOOR_HOME`` overrides it,
 so tests can point it at a temporary folder).  Every write is atomic.  A file
@@ -8,6 +8,7 @@ message; the caller starts fresh.  No pygame here.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import time
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from sim import SaveError, read_result
+from sim.dialogue import PLAYS
 from sim.home import data_home
-from sim.runner import write_atomic
+from sim.runner import play_of, write_atomic
 
 AUTOSAVE_FORMAT = "servicefloor-autosave/1"
 SETTINGS_FORMAT = "servicefloor-settings/1"
+PLAYS_FORMAT = "servicefloor-plays/1"
 
 
 @dataclass
@@ -74,6 +77,10 @@ class Storage:
     @property
     def results_dir(self) -> Path:
         return self.home / "results"
+
+    @property
+    def plays_path(self) -> Path:
+        return self.home / "plays.json"
 
     # -- settings -------------------------------------------------------
     def load_settings(self) -> Settings:
@@ -142,6 +149,46 @@ class Storage:
                 best[sid] = {"score": score, "stars": stars, "seed": doc["seed"], "path": str(path)}
         return best
 
+    # -- plays ----------------------------------------------------------
+    def start_play(self, scenario_id: str, seed: int) -> int:
+        """Count a new shift of this scenario and seed; returns its play number (the shifts started before).
+
+        The counts live in ``plays.json``; the result files are a floor under them, so a lost or
+        damaged count never gives a finished play's words again.  The play picks the words only
+        (`sim.dialogue.line_key`): the customers and the scores are the seed's.
+        """
+        key = f"{scenario_id}/seed{seed}"
+        counts = self._play_counts()
+        started = max(counts.get(key, 0), self._plays_in_results(scenario_id, seed))
+        counts[key] = started + 1
+        self._write(self.plays_path, {"format": PLAYS_FORMAT, "started": counts})
+        return started % PLAYS
+
+    def _play_counts(self) -> dict[str, int]:
+        doc = self._read_json(self.plays_path, "play counts")
+        if doc is None:
+            return {}
+        counts = doc.get("started") if isinstance(doc, dict) and doc.get("format") == PLAYS_FORMAT else None
+        if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                                   for v in counts.values()):
+            self._set_aside(self.plays_path, "play counts", f"are not ServiceFloor play counts ({PLAYS_FORMAT!r})")
+            return {}
+        return {str(k): v for k, v in counts.items()}
+
+    def _plays_in_results(self, scenario_id: str, seed: int) -> int:
+        """One more than the highest play among the result files of this scenario and seed (0 if none)."""
+        if not self.results_dir.is_dir():
+            return 0
+        n = 0
+        for path in self.results_dir.glob(f"{glob.escape(scenario_id)}-*-seed{seed}*.json"):
+            try:
+                doc = read_result(path)
+                if doc["scenario"].get("id") == scenario_id and doc["seed"] == seed:
+                    n = max(n, play_of(doc) + 1)
+            except (SaveError, KeyError, TypeError, AttributeError):
+                continue  # a broken result file never stops the game
+        return n
+
     # -- helpers --------------------------------------------------------
     def _read_json(self, path: Path, what: str) -> Any:
         try:
@@ -189,5 +236,8 @@ def check_autosave(doc: Any) -> str:
             return f"is damaged ({key}: missing or of the wrong type)"
     if not isinstance(doc["scenario"].get("source"), str):
         return "is damaged (scenario.source: missing)"
+    play = doc.get("play", 0)  # saves from before plays were counted have none: play 0
+    if isinstance(play, bool) or not isinstance(play, int) or not 0 <= play < PLAYS:
+        return "is damaged (play: expected a whole number)"
     return ""
 

@@ -3,6 +3,9 @@
 The shipped dialogue (`sim.dialogue`, text in ``assets/dialogue``) is used when
 it loads; if it is missing, broken or has no line for a case, a small set of
 lines written here fills in, so the game never stops for want of a sentence.
+Every line takes the play number (`Session.play`, `Result.play`): the live
+game and everything that shows the shift later pass the same, so they show
+the same words, and the next play of the scenario and seed shows others.
 Lessons come from ``assets/lessons.toml`` the same way.  No pygame here.
 """
 
@@ -93,20 +96,30 @@ def _key(contact_id: int, turn: int, play: int = 0) -> int:
         return contact_id * 1_000_003 + turn * 7_919 + play * 104_729
 
 
+def _plays(play: int) -> tuple[int, ...]:
+    """The plays whose words a line of `play` may use, in order (`sim.dialogue.plays_to_try`)."""
+    try:
+        from sim.dialogue import plays_to_try
+        return tuple(plays_to_try(play))
+    except Exception:  # noqa: BLE001
+        return (play, play + 2, play + 3, play + 1)
+
+
 def money(x: float | None) -> str:
     """The money at stake for {amount}: unknown until the agent has asked, or none at all, reads as a phrase."""
     return "the full amount" if not x else f"{x:,.0f}"
 
 
 def customer_line(goal: str, segment: str, mood: str, cue: str, contact_id: int, turn: int,
-                  agent: str = "", need: float | None = None, avoid: str = "") -> str:
+                  agent: str = "", need: float | None = None, avoid: str = "", play: int = 0) -> str:
     """What the customer says: the opening line, or the reaction to the last response.
 
     `avoid` is the customer's previous line: another wording is picked if this one repeats it.
+    `play` is the play of this scenario and seed (0 the first time): each play has its own words.
     """
     line = ""
-    for play in range(4):
-        line = _customer_line(goal, segment, mood, cue, contact_id, turn, agent, need, play)
+    for p in _plays(play):
+        line = _customer_line(goal, segment, mood, cue, contact_id, turn, agent, need, p)
         if line != avoid:
             break
     return line
@@ -129,10 +142,10 @@ def _customer_line(goal: str, segment: str, mood: str, cue: str, contact_id: int
     return _FALLBACK_REACTION.get(cue, "Hmm.")
 
 
-def says(view: TurnView, agent: str = "", avoid: str = "") -> str:
+def says(view: TurnView, agent: str = "", avoid: str = "", play: int = 0) -> str:
     """The customer's line for a pending turn."""
     return customer_line(view.goal, view.segment, view.mood, view.last_cue, view.contact_id, view.turn,
-                         agent, view.need, avoid)
+                         agent, view.need, avoid, play)
 
 
 def response_line(kind: str, label: str, segment: str, goal: str, contact_id: int, turn: int,
@@ -140,10 +153,10 @@ def response_line(kind: str, label: str, segment: str, goal: str, contact_id: in
     """The words the trainee says for a response kind (the catalog label if none are written).
 
     `avoid` holds what was already said in this call: another wording is picked if this one repeats it.
-    The live options and the replay pass the same, so both show the same words.
+    The live options and the replay pass the same (and the same `play`), so both show the same words.
     """
     line = label
-    for p in range(play, play + 4):
+    for p in _plays(play):
         line = _response_line(kind, label, segment, goal, contact_id, turn, agent, need, p)
         if line not in avoid:
             break

@@ -188,3 +188,85 @@ def test_the_game_logic_modules_do_not_import_pygame():
     code = ("import sys; import game.session, game.storage, game.options, game.levers, game.voice, "
             "game.figures, sim.debrief; assert 'pygame' not in sys.modules, 'pygame imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- plays: a replay of a scenario and seed hears other words, never other scores ---------------------
+
+
+def _play_recording(play: int) -> tuple[Session, list[str], list[str]]:
+    """calm_weekday seed 3 with the same decisions every time: (session, customer lines, chosen wordings)."""
+    s = Session(load_scenario("calm_weekday"), seed=3, play=play)
+    assert s.take_calls(2) == ""
+    customers, wordings, n = [], [], 0
+    while n < 12 and s.now < s.scenario.horizon_s:
+        s.advance(15.0)
+        for v in s.snap.pending:
+            kind = choose(v)[(v.turn + n) % 3]
+            customers.append(voice.says(v, "Sam", play=s.play))
+            wordings.append(voice.response_line(kind, kind, v.segment, v.goal, v.contact_id, v.turn, "Sam", v.need,
+                                                play=s.play))
+            assert s.answer(v.contact_id, kind) == ""
+            n += 1
+    return s, customers, wordings
+
+
+def test_two_plays_of_a_seed_with_the_same_decisions_score_the_same_in_other_words():
+    from sim.runner import result_document
+    (first, said_first, worded_first), (second, said_second, worded_second) = _play_recording(0), _play_recording(1)
+    a, b = first.finish(), second.finish()
+    assert (a.play, b.play) == (0, 1)
+    assert a.scores == b.scores and a.decisions == b.decisions
+    assert len(said_first) == len(said_second) == 12
+    assert all(x != y for x, y in zip(said_first, said_second)), "a customer line came back in the next play"
+    assert sum(x != y for x, y in zip(worded_first, worded_second)) >= 9
+    doc_a, doc_b = (json.loads(json.dumps(result_document(r), default=float)) for r in (a, b))
+    assert (doc_a.pop("play"), doc_b.pop("play")) == (0, 1)
+    assert doc_a == doc_b  # the play is the only difference in the result files
+
+
+def test_a_result_without_a_play_replays_as_the_first_play(tmp_path):
+    from sim import SaveError
+    s = Session(load_scenario("calm_weekday"), seed=2, play=5)
+    s.take_calls(1)
+    _play(s, 4)
+    result = s.finish()
+    save_result(result, tmp_path / "r.json")
+    doc = read_result(tmp_path / "r.json")
+    assert doc["play"] == 5 and replay(doc).play == 5
+    del doc["play"]  # a result file written before plays were counted
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    again = replay(read_result(tmp_path / "old.json"))
+    assert again.play == 0 and again.scores == result.scores
+    for bad in (-1, True, "2", 256, 1.5):
+        (tmp_path / "bad.json").write_text(json.dumps(dict(doc, play=bad)))
+        with pytest.raises(SaveError, match="play"):
+            read_result(tmp_path / "bad.json")
+
+
+def test_each_new_shift_of_a_scenario_and_seed_is_the_next_play(tmp_path):
+    st = Storage(tmp_path)
+    assert [st.start_play("calm_weekday", 1) for _ in range(3)] == [0, 1, 2]
+    assert st.start_play("calm_weekday", 2) == 0 and st.start_play("monday_outage", 1) == 0
+    assert Storage(tmp_path).start_play("calm_weekday", 1) == 3  # kept in plays.json
+    json.loads(st.plays_path.read_text())  # written whole
+    # a finished play is never played again, even when the counts are lost or damaged
+    s = Session(load_scenario("calm_weekday"), seed=1, play=6)
+    save_result(s.finish(), st.new_result_path("calm_weekday", 1))
+    st.plays_path.write_text("{")
+    st = Storage(tmp_path)
+    assert st.start_play("calm_weekday", 1) == 7 and st.messages and list(tmp_path.glob("plays.bad-*.json"))
+    assert st.start_play("calm_weekday", 10) == 0  # seed 10 is not seed 1
+    st.plays_path.unlink()
+    assert Storage(tmp_path).start_play("calm_weekday", 1) == 7
+
+
+def test_the_autosave_keeps_the_play():
+    s = Session(load_scenario("calm_weekday"), seed=4, play=3)
+    s.take_calls(0)
+    _play(s, 2)
+    doc = json.loads(json.dumps(s.to_save()))
+    assert doc["play"] == 3 and check_autosave(doc) == ""
+    assert Session.from_save(doc).play == 3
+    del doc["play"]  # a save from before plays were counted
+    assert check_autosave(doc) == "" and Session.from_save(doc).play == 0
+    assert "play" in check_autosave(dict(doc, play=-2))
