@@ -201,6 +201,36 @@ def test_the_dashboard_shows_who_chose_what_and_what_it_did(client):
     assert board[0]["name"] in side and board[-1]["name"] in side and "frustration" in side
 
 
+def test_the_dashboard_shows_a_conversation_in_the_words_of_the_submitted_play(client):
+    from sim.dialogue import customer_line, line_key
+    doc = result_doc(SCEN, SEED, 0)
+    first, fourth = grade(dict(doc, play=0), Rules(SCEN, SEED, True)), grade(dict(doc, play=3), Rules(SCEN, SEED, True))
+    assert fourth.scores == first.scores and fourth.digest == first.digest  # the play changes words, not scores
+    assert grade({k: v for k, v in doc.items() if k != "play"}, Rules(SCEN, SEED, True)).conversations == \
+        first.conversations  # no play: the first
+    steps, steps0 = fourth.conversations[0]["steps"], first.conversations[0]["steps"]
+    conv = fourth.conversations[0]
+    opening = customer_line(conv["goal"], conv["segment"], steps[0]["mood"], "opening",
+                            line_key(conv["contact_id"], steps[0]["turn"], 3))
+    assert steps[0]["customer"] == opening != steps0[0]["customer"]
+    assert all(a["customer"] != b["customer"] for a, b in zip(steps, steps0))
+    for bad in (-1, 256, True, "3", None):
+        with pytest.raises(SubmissionError) as err:
+            grade(dict(doc, play=bad), Rules(SCEN, SEED, True))
+        assert err.value.field == "play"
+
+    code = _session(client)
+    assert _submit(client, code, _join(client, code, "Ana"), dict(doc, play=3)).status_code == 201
+    assert _submit(client, code, _join(client, code, "Ben"), dict(doc, play=999)).status_code == 422
+    client.get(f"/?key={client.app.state.key}")
+    side = html.unescape(client.get(f"/sessions/{code}/compare").text)
+    at = 0
+    for st in steps:  # the fourth play's conversation, line by line
+        at = side.find(st["customer"], at)
+        assert at >= 0, st["customer"]
+    assert steps0[0]["customer"] not in side  # not the first play's
+
+
 def test_an_offline_result_file_is_imported_once_and_a_bad_one_adds_nobody(client, db):
     code = _session(client)
     client.get(f"/?key={client.app.state.key}")

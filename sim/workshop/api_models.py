@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..dialogue import PLAYS
 from .client import ENTRY_FORMAT  # the offline result file the game writes
 from .store import MAX_NAME, Session, StoredResult
 
@@ -78,6 +79,7 @@ class ResultIn(_Model):
     scenario: ScenarioRef
     policies: dict[str, Any] | None = None
     seed: int = Field(..., ge=0, le=2**63 - 1)
+    play: int = Field(0, ge=0, le=PLAYS - 1)  # which play of the scenario and seed: it picks the words only
     decisions: list[DecisionIn] = Field(..., max_length=20_000)
     commands: list[CommandIn] = Field(default_factory=list, max_length=2_000)
     scores: dict[str, Any] | None = None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..debrief import trainee_conversations
-from ..dialogue import customer_line, line_key, response_line
+from ..dialogue import PLAYS, customer_line, line_key, plays_to_try, response_line
 from ..errors import SaveError, ScenarioError
 from ..runner import RESULT_FORMAT, Result, replay
 from ..scenario import Scenario, list_scenarios, load_scenario
@@ -142,6 +142,14 @@ def _commands(doc: Mapping[str, Any], scen: Scenario, rules: Rules) -> list[dict
     return out
 
 
+def _play(doc: Mapping[str, Any]) -> int:
+    """Which play of the scenario and seed the trainee had (0 if the result does not say): it picks the words."""
+    play = doc.get("play", 0)
+    if isinstance(play, bool) or not isinstance(play, int) or not 0 <= play < PLAYS:
+        raise SubmissionError("play", f"expected a whole number from 0 to {PLAYS - 1}, got {play!r}")
+    return play
+
+
 def play_digest(scenario_id: str, seed: int, decisions: list[dict[str, Any]], commands: list[dict[str, Any]]) -> str:
     text = json.dumps([scenario_id, seed, decisions, commands], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -166,9 +174,10 @@ def grade(doc: Any, rules: Rules) -> Graded:
         raise SubmissionError("scenario", f"the session's scenario cannot be loaded: {exc}") from exc
     decisions = _decisions(doc, scen)
     commands = _commands(doc, scen, rules)
+    play = _play(doc)
     flags = []
     try:
-        result = replay({"seed": seed, "decisions": decisions, "commands": commands}, scen)
+        result = replay({"seed": seed, "play": play, "decisions": decisions, "commands": commands}, scen)
     except (SaveError, ScenarioError, ValueError, LookupError, TypeError) as exc:
         raise SubmissionError("decisions", f"the decisions cannot be replayed: {exc}") from exc
     replayed = {(d.contact_id, d.turn, d.kind) for d in result.decisions}
@@ -203,28 +212,37 @@ def _claim_flags(claimed: Any, scores: Mapping[str, Any]) -> list[str]:
 
 
 def _conversations(result: Result) -> list[dict[str, Any]]:
+    """The trainee's conversations in the words the game showed them (`result.play` picks the words, as in
+    `game.voice`): never the same customer line twice in a row, never a wording said before in the call."""
     scen = result.scenario
+    plays = plays_to_try(result.play)
     out = []
     for n, conv in enumerate(trainee_conversations(result), start=1):
         lines: list[dict[str, Any]] = []
-        cue, said = "opening", ""
+        cue, said, worded = "opening", "", []
         for step in conv.steps:
-            key = line_key(step.contact_id, step.turn)
             kind = scen.responses.get(step.kind)
             label = kind.label if kind else step.kind
-            for play in range(4):  # as the game does: never the same line twice in a row
+            line = agent = ""
+            for play in plays:
                 line = _say(customer_line, conv.goal, conv.segment, step.mood_before, cue,
                             line_key(step.contact_id, step.turn, play))
                 if line != said:
                     break
+            for play in plays:
+                agent = _say(response_line, step.kind, conv.segment, conv.goal,
+                             line_key(step.contact_id, step.turn, play)) or label
+                if agent not in worded:
+                    break
             said = line
+            worded.append(agent)
             lines.append({
                 "turn": step.turn, "kind": step.kind, "label": label, "by_trainee": step.by_trainee,
                 "mood": step.mood_before, "hot": step.hot, "cue": step.cue, "verdict": step.verdict,
                 "frustration_before": round(step.frustration_before, 1),
                 "frustration_after": round(step.frustration_after, 1),
                 "customer": line,
-                "agent": _say(response_line, step.kind, conv.segment, conv.goal, key) or label,
+                "agent": agent,
             })
             cue = step.cue
         rec = conv.record
