@@ -309,6 +309,64 @@ def test_the_options_show_the_words_and_the_transcript_repeats_the_chosen_ones(h
     d.app.close()
 
 
+def test_a_replayed_seed_hears_other_words_and_the_replay_repeats_the_words_seen_live(home):
+    import dataclasses
+
+    from game.replay_view import ReplayScene
+    from sim.responders import carp
+    for _ in range(2):  # this seed was started twice before: this is its third play
+        Storage(home).start_play("calm_weekday", 1)
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d)
+    assert floor.session.play == 2
+    _take_agent_by_click(d, floor, 2)
+    d.click(Action("speed", 16))
+    spot = floor.spotlight
+    live: dict[int, list] = {}  # every line the conversation panel showed, by contact
+    kept: list = []
+
+    def note_lines() -> None:
+        for ln in spot.lines:
+            if not any(ln is k for k in kept):
+                kept.append(ln)
+                live.setdefault(spot.contact_id, []).append(ln)
+
+    def waiting() -> bool:
+        note_lines()
+        return spot.view is not None and bool(spot.options)
+
+    for _ in range(14):
+        assert d.until(waiting, frames=4000, dt=0.05)
+        d.key(pygame.K_1 + spot.options.index(carp(spot.view)))
+        note_lines()
+    d.until(lambda: note_lines() or spot.view is not None, frames=400, dt=0.05)  # the last call ends
+    d.key(pygame.K_ESCAPE)
+    d.click(Action("end_shift"))
+    deb = d.scene
+    assert isinstance(deb, DebriefScene) and deb.result.play == 2
+    doc = read_result(deb.path)
+    assert doc["play"] == 2
+    again = replay(doc)
+    assert again.play == 2 and again.scores == deb.result.scores
+
+    d.click(Action("tab", "calls"))
+    d.click(Action("replay", deb.convs[0].contact_id))
+    assert isinstance(d.scene, ReplayScene)
+    d.click(Action("back"))
+    ended = [cid for cid, lines in live.items() if lines[-1].text.startswith("Call ended")]
+    assert len(ended) >= 2
+    for cid in ended:
+        seen = [(ln.who, ln.text) for ln in live[cid] if ln.who != "note"]
+        for result in (deb.result, again):  # the debrief's replay, and the result file's
+            view = ReplayScene(d.app.ctx, result, cid, deb.names)
+            view.shown = len(view.steps)
+            assert [(ln.who, ln.text) for ln in view.lines()] == seen, cid
+        first = ReplayScene(d.app.ctx, dataclasses.replace(deb.result, play=0), cid, deb.names)
+        first.shown = len(first.steps)
+        assert [ln.text for ln in first.lines()][0] != seen[0][1]  # the first play heard another opening
+    d.app.close()
+
+
 def test_no_sound_device_is_needed(home, monkeypatch):
     monkeypatch.setenv("SDL_AUDIODRIVER", "no-such-driver")
     d = _driver(home)
