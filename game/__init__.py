@@ -12,7 +12,9 @@ E or Esc the menu, F11 (or Alt+Enter) fullscreen.
 
 Files live in $SERVICEFLOOR_HOME (default ``~/.local/share/servicefloor``):
 ``settings.json``, ``autosave.json`` (the running shift, resumed from the
-title screen) and ``results/*.json`` (one per finished shift; ``servicefloor
-replay FILE`` reproduces its scores).  A damaged file is kept aside as
+title screen), ``results/*.json`` (one per finished shift; ``servicefloor
+replay FILE`` reproduces its scores) and ``plays.json`` (how many shifts of
+each scenario and seed were started: the next one's play number, which picks
+other words for the same customers).  A damaged file is kept aside as
 ``*.bad-<time>.json`` and the game starts fresh.
 """
