@@ -37,6 +37,7 @@ def browser(tmp_path_factory):
         opts.add_argument(flag)
     opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
     opts.binary_location = CHROMIUM
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # so the test can see script errors
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     drv.set_page_load_timeout(30)
     yield drv
@@ -53,6 +54,7 @@ def test_an_instructor_runs_a_session_from_the_dashboard(browser, tmp_path):
         browser.find_element(By.CSS_SELECTOR, "#new-session button").click()
         WebDriverWait(browser, 20).until(lambda d: "/sessions/" in d.current_url)
         code = browser.find_element(By.ID, "join-code").text.strip()
+        assert browser.title == f"{code} \u00b7 Tuesday group B"
         assert len(code) == 6 and browser.find_element(By.ID, "joined").text == "0"
 
         client = WorkshopClient(srv.url)
@@ -64,6 +66,8 @@ def test_an_instructor_runs_a_session_from_the_dashboard(browser, tmp_path):
         # the dashboard updates by itself, without reloading the page
         WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "finished").text == "4")
         assert browser.execute_script("return window.notReloaded === true")
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and e["source"] != "network"]
+        assert errors == [], errors
         rows = browser.find_elements(By.CSS_SELECTOR, "#leaderboard tr")[1:]
         best = max(docs, key=lambda d: json.loads(d[1])["scores"]["overall"]["score"])[0]
         assert len(rows) == 4 and best in rows[0].text
