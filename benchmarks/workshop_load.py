@@ -114,6 +114,14 @@ def main() -> None:
             t.join()
         wall = time.perf_counter() - begin
         board = client.leaderboard(code)
+        pages: dict[str, list[float]] = {}
+        for path in (f"/sessions/{code}", f"/sessions/{code}/live", f"/sessions/{code}/report"):
+            for _ in range(5):
+                a = time.perf_counter()
+                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                                              headers={"X-Instructor-Key": key})).read()
+                pages.setdefault(path.rsplit("/", 1)[-1] if path.count("/") > 2 else "dashboard",
+                                 []).append(time.perf_counter() - a)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -126,6 +134,8 @@ def main() -> None:
         if xs:
             print(f"  {label:24s} p50 {_pct(xs, 0.5) * 1000:7.0f} ms   p90 {_pct(xs, 0.9) * 1000:7.0f} ms   "
                   f"p99 {_pct(xs, 0.99) * 1000:7.0f} ms   max {max(xs) * 1000:7.0f} ms")
+    for label, xs in pages.items():
+        print(f"  page {label:19s} with every result: median {_pct(xs, 0.5) * 1000:5.0f} ms, max {max(xs) * 1000:5.0f} ms")
     print(f"  stored on the leaderboard: {len(stored)} of {len(names)}; lost: {len(set(names) - set(stored))}; "
           f"duplicates: {len(stored) - len(set(stored))}; errors: {len(errors)}")
     for e in errors[:10]:
