@@ -321,9 +321,23 @@ def test_serve_prints_the_class_address_and_the_dashboard_key_and_answers(tmp_pa
                 time.sleep(0.05)
         else:
             raise AssertionError("the server never answered")
+        # a submission is replayed in a worker process; stopping the server stops the workers too
+        from sim.workshop.client import WorkshopClient
+        client = WorkshopClient(f"127.0.0.1:{port}")
+        code = Store(tmp_path / "w.db").create_session("t", SCEN, SEED, True, 0).code
+        doc = result_doc(SCEN, SEED, 0)
+        assert client.submit(code, client.join(code, "Ana")["token"], doc)["score"] == doc["scores"]["overall"]["score"]
+        children = [int(x) for x in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                                   text=True).stdout.split()]
+        assert children, "grading runs in worker processes"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=20)
+    import time
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{c}") for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [c for c in children if os.path.exists(f"/proc/{c}")], "worker processes outlived the server"
 
 
 def test_serve_on_a_port_in_use_says_so(tmp_path, capsys):
@@ -338,3 +352,13 @@ def test_serve_on_a_port_in_use_says_so(tmp_path, capsys):
         assert main(["workshop", "serve", "--host", "127.0.0.1", "--port", str(port), "--db",
                      str(tmp_path / "w.db")]) == 2
     assert "in use" in capsys.readouterr().err
+
+
+def test_grading_in_worker_processes_gives_the_same_answers(tmp_path):
+    with TestClient(create_app(tmp_path / "w.db", grading_workers=1)) as c:
+        code = _session(c)
+        doc = result_doc(SCEN, SEED, 0)
+        ok = _submit(c, code, _join(c, code, "Ana"), doc)
+        assert ok.status_code == 201 and ok.json()["score"] == doc["scores"]["overall"]["score"]
+        bad = _submit(c, code, _join(c, code, "Ben"), dict(doc, seed=SEED + 1))
+        assert bad.status_code == 422 and bad.json()["field"] == "seed"  # raised in the worker, re-raised here

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -62,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"servicefloor: cannot serve on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
-    app = create_app(args.db)
+    app = create_app(args.db, grading_workers=args.grading_workers)
     shown = lan_address() if args.host in ("0.0.0.0", "::", "") else args.host
     print(f"ServiceFloor workshop server, results in {args.db}")
     print(f"  Give the class this address:  http://{shown}:{args.port}")
@@ -129,6 +130,8 @@ def add_parser(sub: Any) -> None:
     sv.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every interface)")
     sv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     sv.add_argument("--db", type=Path, default=default_db(), help=db_help)
+    sv.add_argument("--grading-workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help="processes that replay submissions (default: one per core; 0: in the server itself)")
     sv.set_defaults(func=cmd_serve)
 
     cr = ws.add_parser("create", help="create a session without the dashboard; prints its join code")

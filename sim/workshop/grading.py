@@ -39,6 +39,9 @@ class SubmissionError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a grading worker process, re-raised in the server
+        return (SubmissionError, (self.field, self.message))
+
 
 @dataclass(frozen=True)
 class Rules:

@@ -9,11 +9,15 @@ and the class playbook -- needs the instructor key printed when the server start
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import multiprocessing as mp
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +40,7 @@ from fastapi.responses import (
 )
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from ..scenario import assets_dir, load_scenario
 from . import classbook
@@ -54,7 +59,7 @@ from .api_models import (
     session_out,
     standings,
 )
-from .grading import Rules, SubmissionError, grade, shipped_scenarios
+from .grading import Graded, Rules, SubmissionError, grade, shipped_scenarios
 from .moments import key_moments
 from .store import Session, Store, StoredResult, StoreError
 
@@ -128,12 +133,31 @@ Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 # ---------------------------------------------------------------------------
 
 
-def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
-    """The workshop web application over the SQLite database `db`."""
+def create_app(db: str | Path, instructor_key: str | None = None, grading_workers: int = 0) -> FastAPI:
+    """The workshop web application over the SQLite database `db`.
+
+    `grading_workers` > 0 replays submissions in that many worker processes, so a burst of
+    submissions uses every core and never holds up joining or the dashboard (the server
+    command uses one per core); 0 replays them in the request's thread (tests, small classes).
+    """
     store = Store(db)
     key = instructor_key or store.instructor_key()
+    pool = (ProcessPoolExecutor(grading_workers, mp_context=mp.get_context("spawn"))
+            if grading_workers > 0 else None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    async def graded(doc: Any, r: Rules) -> Graded:
+        if pool is None:
+            return await run_in_threadpool(grade, doc, r)
+        return await asyncio.get_running_loop().run_in_executor(pool, grade, doc, r)
+
     names = shipped_scenarios()
-    app = FastAPI(title="ServiceFloor workshop", version="1",
+    app = FastAPI(title="ServiceFloor workshop", version="1", lifespan=lifespan,
                   description="Join a workshop session, send a result; the server replays and scores it.")
     app.state.store, app.state.key, app.state.names = store, key, names
     app.add_middleware(BodyLimit, limit=MAX_BODY)
@@ -178,14 +202,15 @@ def create_app(db: str | Path, instructor_key: str | None = None) -> FastAPI:
 
     @app.post("/api/sessions/{code}/results", status_code=201, response_model=ResultOut,
               responses={200: {"model": ResultOut, "description": "the same result was already stored"}})
-    def submit(code: str, body: ResultIn, response: Response,
-               cred: Token = None) -> ResultOut:
-        s = store.session(code)
+    async def submit(code: str, body: ResultIn, response: Response,
+                     cred: Token = None) -> ResultOut:
+        s = await run_in_threadpool(store.session, code)
         if cred is None:
             raise HTTPException(401, "a participant token is needed: join the session first")
-        p = store.by_token(s.code, cred.credentials)
+        p = await run_in_threadpool(store.by_token, s.code, cred.credentials)
         doc = body.model_dump()
-        stored, new = store.store_result(p, grade(doc, rules(s)), "game", doc)
+        result = await graded(doc, rules(s))
+        stored, new = await run_in_threadpool(store.store_result, p, result, "game", doc)
         if not new:
             response.status_code = 200
         return result_out(stored, new)
