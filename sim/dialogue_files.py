@@ -233,16 +233,23 @@ class _Loader:
             self.coach_after[cue] = self.lines(r, "lines", MAX_COACH_CHARS)
             r.done()
 
+    def _shared(self, dialogue: Dialogue, where: tuple[str, str], lines: tuple[str, ...], rule: str,
+                move_to: str) -> None:
+        """Lines every goal shares: report each that uses a goal's topic word, and where it belongs."""
+        file, key = where
+        for i, line in enumerate(lines):
+            found = dialogue.topics_of(line)
+            if found:
+                goal, word = next(iter(found.items()))
+                self.problems.append(Problem(file, f"{key}[{i}]", (
+                    f"uses {word!r}, a word of the goal {goal} (see [topics]): {rule}; "
+                    f"move it under {move_to.format(goal=goal)}")))
+
     def check_topics(self, dialogue: Dialogue) -> None:
         """Shared wordings use no goal's words; a goal's wordings are not another goal's; coverage."""
         for (kind, seg), lines in self.responses.items():
-            file, key = self.where[(kind, seg)]
-            for i, line in enumerate(lines):
-                for goal, word in dialogue.topics_of(line).items():
-                    self.problems.append(Problem(file, f"{key}[{i}]", (
-                        f"uses {word!r}, a word of the goal {goal} (see [topics]): a wording shared by every goal "
-                        f"must not tie itself to one; move it under responses.{kind}.by_goal.{goal}")))
-                    break
+            self._shared(dialogue, self.where[(kind, seg)], lines, "a wording shared by every goal must not tie "
+                         "itself to one", f"responses.{kind}.by_goal.{{goal}}")
         for (kind, goal, seg), lines in self.goal_responses.items():
             file, key = self.where[(kind, goal, seg)]
             for i, line in enumerate(lines):
@@ -269,13 +276,8 @@ class _Loader:
         segment and mood band (counted as they are picked: the band written, or a neighbour).
         """
         for (cue, seg, mood), lines in self.reactions.items():
-            file, key = self.where[("reactions", cue, seg, mood)]
-            for i, line in enumerate(lines):
-                for goal, word in dialogue.topics_of(line).items():
-                    self.problems.append(Problem(file, f"{key}[{i}]", (
-                        f"uses {word!r}, a word of the goal {goal} (see [topics]): a reaction every customer may "
-                        f"say must not tie itself to one goal; move it under goal_reactions.{goal}.{cue}.{seg}")))
-                    break
+            self._shared(dialogue, self.where[("reactions", cue, seg, mood)], lines, "a reaction every customer "
+                         "may say must not tie itself to one goal", f"goal_reactions.{{goal}}.{cue}.{seg}")
         tables: tuple[tuple[str, dict[Any, tuple[str, ...]]], ...] = (
             ("openings", self.openings), ("goal_reactions", self.goal_reactions))
         for name, table in tables:
