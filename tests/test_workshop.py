@@ -362,3 +362,37 @@ def test_grading_in_worker_processes_gives_the_same_answers(tmp_path):
         assert ok.status_code == 201 and ok.json()["score"] == doc["scores"]["overall"]["score"]
         bad = _submit(c, code, _join(c, code, "Ben"), dict(doc, seed=SEED + 1))
         assert bad.status_code == 422 and bad.json()["field"] == "seed"  # raised in the worker, re-raised here
+
+
+def test_a_closed_session_takes_no_joins_or_results_but_imports_and_reopens(client, db):
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    client.get(f"/?key={client.app.state.key}")
+    assert client.post(f"/sessions/{code}/close", data={"closed": 1}, follow_redirects=False).status_code == 303
+    assert client.get(f"/api/sessions/{code}").json()["closed"] is True
+    joined = client.post(f"/api/sessions/{code}/participants", json={"name": "Late Lou"})
+    assert joined.status_code == 409 and "closed" in joined.json()["detail"]
+    sent = _submit(client, code, token, result_doc(SCEN, SEED, 0))
+    assert sent.status_code == 409 and "closed" in sent.json()["detail"]
+    entry = {"format": ENTRY_FORMAT, "code": code, "name": "Offline Olu", "result": result_doc(SCEN, SEED, 1)}
+    assert client.post(f"/api/sessions/{code}/import", json=entry).status_code == 201  # the instructor still can
+    assert "Reopen session" in client.get(f"/sessions/{code}").text
+    client.post(f"/sessions/{code}/close", data={"closed": 0})
+    assert _submit(client, code, token, result_doc(SCEN, SEED, 0)).status_code == 201
+    assert sorted(b["name"] for b in client.get(f"/api/sessions/{code}/leaderboard").json()) == ["Ana", "Offline Olu"]
+
+
+def test_a_database_from_before_sessions_could_close_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema', '1');
+        CREATE TABLE sessions (code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL,
+            seed INTEGER NOT NULL, levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL,
+            created REAL NOT NULL);
+        INSERT INTO sessions VALUES ('ABCDEF', 'old class', 'three_reps', 3, 1, 0, 1.0);""")
+    old.commit()
+    old.close()
+    s = Store(path).session("ABCDEF")
+    assert (s.title, s.seed, s.closed) == ("old class", 3, False)

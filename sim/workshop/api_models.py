@@ -39,6 +39,7 @@ class SessionOut(_Model):
     levers_locked: bool
     time_limit_min: int
     created: float
+    closed: bool = Field(False, description="closed by the instructor: no more joins or results")
 
 
 class JoinIn(_Model):
@@ -131,7 +132,8 @@ def _scored(r: StoredResult) -> dict[str, Any]:
 
 def session_out(s: Session, names: dict[str, str]) -> SessionOut:
     return SessionOut(code=s.code, title=s.title, scenario=s.scenario, scenario_name=names.get(s.scenario, s.scenario),
-                      seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created)
+                      seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created,
+                      closed=s.closed)
 
 
 def moments_by(scen: Any) -> str:

@@ -204,7 +204,7 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
               responses={200: {"model": ResultOut, "description": "the same result was already stored"}})
     async def submit(code: str, body: ResultIn, response: Response,
                      cred: Token = None) -> ResultOut:
-        s = await run_in_threadpool(store.session, code)
+        s = await run_in_threadpool(store.open_session, code)
         if cred is None:
             raise HTTPException(401, "a participant token is needed: join the session first")
         p = await run_in_threadpool(store.by_token, s.code, cred.credentials)
@@ -315,6 +315,11 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
         convs = [next((c for c in r.conversations if c["ordinal"] == customer), None) if r else None for r in pair]
         return page(request, "compare.html", a=a, b=b, pair=pair, convs=convs, customer=customer, customers=most,
                     **view)
+
+    @app.post("/sessions/{code}/close", include_in_schema=False, dependencies=INSTRUCTOR)
+    def close(code: str, closed: Annotated[int, Form()] = 1) -> Response:
+        s = store.set_closed(code, bool(closed))
+        return RedirectResponse(f"/sessions/{s.code}", status_code=303)
 
     @app.post("/sessions/{code}/remove", include_in_schema=False, dependencies=INSTRUCTOR)
     def remove(code: str, participant: Annotated[int, Form()]) -> Response:

@@ -29,7 +29,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL, seed INTEGER NOT NULL,
-    levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL, created REAL NOT NULL);
+    levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL, created REAL NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS participants (
     id INTEGER PRIMARY KEY, code TEXT NOT NULL REFERENCES sessions(code), name TEXT NOT NULL,
     name_key TEXT NOT NULL, token_hash TEXT NOT NULL, joined REAL NOT NULL, UNIQUE (code, name_key));
@@ -58,6 +59,7 @@ class Session:
     levers_locked: bool
     time_limit_min: int
     created: float
+    closed: bool = False  # the instructor closed it: nobody joins or sends any more (imports still work)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,13 @@ class StoredResult:
     flags: list[str]
     choices: list[dict[str, Any]]
     conversations: list[dict[str, Any]]
+
+
+_SESSION_COLS = "code, title, scenario, seed, levers_locked, time_limit_min, created, closed"
+
+
+def _session(r: Any) -> Session:
+    return Session(r[0], r[1], r[2], int(r[3]), bool(r[4]), int(r[5]), float(r[6]), bool(r[7]))
 
 
 def hash_token(token: str) -> str:
@@ -109,6 +118,9 @@ class Store:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) != SCHEMA_VERSION:
                 raise StoreError(500, f"{self.path}: database schema {row[0]}, this version reads {SCHEMA_VERSION}")
+            columns = {r[1] for r in db.execute("PRAGMA table_info(sessions)")}
+            if "closed" not in columns:  # a database from before sessions could be closed: add, keep every row
+                db.execute("ALTER TABLE sessions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -151,26 +163,39 @@ class Store:
                 if db.execute("SELECT 1 FROM sessions WHERE code=?", (code,)).fetchone() is None:
                     break
             s = Session(code, title, scenario, seed, levers_locked, time_limit_min, time.time())
-            db.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?)",
+            db.execute("INSERT INTO sessions (code, title, scenario, seed, levers_locked, time_limit_min, created) "
+                       "VALUES (?,?,?,?,?,?,?)",
                        (s.code, s.title, s.scenario, s.seed, int(s.levers_locked), s.time_limit_min, s.created))
         return s
 
     def session(self, code: str) -> Session:
         with self._connect() as db:
-            row = db.execute("SELECT * FROM sessions WHERE code=?", (code.upper(),)).fetchone()
+            row = db.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE code=?", (code.upper(),)).fetchone()
         if row is None:
             raise StoreError(404, f"no workshop session with the code {code!r}")
-        return Session(row[0], row[1], row[2], int(row[3]), bool(row[4]), int(row[5]), float(row[6]))
+        return _session(row)
 
     def sessions(self) -> list[Session]:
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM sessions ORDER BY created DESC").fetchall()
-        return [Session(r[0], r[1], r[2], int(r[3]), bool(r[4]), int(r[5]), float(r[6])) for r in rows]
+            rows = db.execute(f"SELECT {_SESSION_COLS} FROM sessions ORDER BY created DESC").fetchall()
+        return [_session(r) for r in rows]
+
+    def set_closed(self, code: str, closed: bool) -> Session:
+        with self._write() as db:
+            db.execute("UPDATE sessions SET closed=? WHERE code=?", (int(closed), code.upper()))
+        return self.session(code)
+
+    def open_session(self, code: str) -> Session:
+        """The session, if it still takes joins and results (409 once the instructor closed it)."""
+        s = self.session(code)
+        if s.closed:
+            raise StoreError(409, f"workshop session {s.code} is closed; ask your instructor")
+        return s
 
     # -- participants ----------------------------------------------------------
-    def join(self, code: str, name: str) -> tuple[Participant, str]:
+    def join(self, code: str, name: str, closed_too: bool = False) -> tuple[Participant, str]:
         """Add a participant; returns them and their token (shown once, stored hashed)."""
-        s = self.session(code)
+        s = self.session(code) if closed_too else self.open_session(code)
         name = clean_name(name)
         token = secrets.token_urlsafe(18)
         with self._write() as db:
@@ -213,7 +238,7 @@ class Store:
     def import_participant(self, code: str, name: str) -> Participant:
         """The participant for an imported offline result: the existing one with that name, or a new one."""
         found = self.by_name(code, name)
-        return found if found is not None else self.join(code, name)[0]
+        return found if found is not None else self.join(code, name, closed_too=True)[0]
 
     # -- results -----------------------------------------------------------------
     def store_result(self, p: Participant, graded: Any, source: str, document: Any) -> tuple[StoredResult, bool]:
