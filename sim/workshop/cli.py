@@ -86,21 +86,14 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .grading import Rules, SubmissionError, grade
-    from .server import ENTRY_FORMAT
+    from .grading import SubmissionError, import_entry
     from .store import StoreError
     store = _store(args)
     bad = 0
     for path in args.files:
         try:
-            entry = json.loads(Path(path).read_text(encoding="utf-8"))
-            if not isinstance(entry, dict) or entry.get("format") != ENTRY_FORMAT:
-                raise SubmissionError("format", f"expected a workshop result file ({ENTRY_FORMAT!r})")
-            s = store.session(str(entry.get("code", "")))
-            graded = grade(entry.get("result"), Rules(s.scenario, s.seed, s.levers_locked))
-            p = store.import_participant(s.code, str(entry.get("name", "")))
-            r, new = store.store_result(p, graded, "file", entry.get("result"))
-            print(f"{path}: {p.name} in {s.code}: score {r.scores['overall']['score']:.1f}"
+            r, new = import_entry(store, json.loads(Path(path).read_text(encoding="utf-8")))
+            print(f"{path}: {r.participant.name} in {r.participant.code}: score {r.scores['overall']['score']:.1f}"
                   + ("" if new else " (already there)") + "".join(f"\n  flagged: {f}" for f in r.flags))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, SubmissionError, StoreError) as exc:
             bad += 1

@@ -24,6 +24,8 @@ from ..errors import SaveError, ScenarioError
 from ..runner import RESULT_FORMAT, Result, replay
 from ..scenario import Scenario, list_scenarios, load_scenario
 from ..scores import objectives
+from .client import ENTRY_FORMAT
+from .store import Session, Store, StoredResult
 
 MAX_DECISIONS = 20_000
 MAX_COMMANDS = 2_000
@@ -281,3 +283,25 @@ def _choices(result: Result, conversations: list[dict[str, Any]]) -> list[dict[s
             if kind is not None and kind.marks == "acknowledged":
                 acknowledged = True
     return out
+
+
+def rules_of(session: Session) -> Rules:
+    """What a stored workshop session fixes for every submission."""
+    return Rules(session.scenario, session.seed, session.levers_locked)
+
+
+def import_entry(store: Store, entry: Any, code: str | None = None) -> tuple[StoredResult, bool]:
+    """Grade and store a result file the game saved offline; (result, True) if it is new.
+
+    The file names its session; `code`, when given, is the session it must be for.  The result
+    is graded before anyone is added, so a bad file adds nobody.
+    """
+    if not isinstance(entry, Mapping) or entry.get("format") != ENTRY_FORMAT:
+        raise SubmissionError("format", f"expected a workshop result file ({ENTRY_FORMAT!r})")
+    s = store.session(str(entry.get("code", "")) if code is None else code)
+    if str(entry.get("code", "")).upper() != s.code:
+        raise SubmissionError("code", f"this file is for session {entry.get('code')!r}, not {s.code}")
+    graded = grade(entry.get("result"), rules_of(s))
+    p = store.import_participant(s.code, str(entry.get("name", "")))
+    return store.store_result(p, graded, "file", entry.get("result"))
+

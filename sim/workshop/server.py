@@ -59,9 +59,9 @@ from .api_models import (
     session_out,
     standings,
 )
-from .grading import Graded, Rules, SubmissionError, grade, shipped_scenarios
+from .grading import Graded, Rules, SubmissionError, grade, import_entry, rules_of, shipped_scenarios
 from .moments import key_moments
-from .store import Session, Store, StoredResult, StoreError
+from .store import Store, StoredResult, StoreError
 
 MAX_BODY = 2_000_000  # bytes: a full 8-hour shift's result is well under 200 kB
 KEY_COOKIE = "servicefloor_instructor"
@@ -171,9 +171,6 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
     async def _submission_error(request: Request, exc: SubmissionError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=422)
 
-    def rules(s: Session) -> Rules:
-        return Rules(s.scenario, s.seed, s.levers_locked)
-
     # -- JSON API ---------------------------------------------------------------
     @app.get("/api/health")
     def health() -> Json:
@@ -209,7 +206,7 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
             raise HTTPException(401, "a participant token is needed: join the session first")
         p = await run_in_threadpool(store.by_token, s.code, cred.credentials)
         doc = body.model_dump()
-        result = await graded(doc, rules(s))
+        result = await graded(doc, rules_of(s))
         stored, new = await run_in_threadpool(store.store_result, p, result, "game", doc)
         if not new:
             response.status_code = 200
@@ -218,21 +215,11 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
     @app.post("/api/sessions/{code}/import", status_code=201, response_model=ResultOut,
               responses={200: {"model": ResultOut, "description": "the same result was already stored"}},
               dependencies=INSTRUCTOR)
-    def import_entry(code: str, body: EntryIn, response: Response) -> ResultOut:
-        r, new = _import(code, body.model_dump())
+    def import_file(code: str, body: EntryIn, response: Response) -> ResultOut:
+        r, new = import_entry(store, body.model_dump(), code)
         if not new:
             response.status_code = 200
         return result_out(r, new)
-
-    def _import(code: str, entry: Json) -> tuple[StoredResult, bool]:
-        s = store.session(code)
-        if entry.get("format") != ENTRY_FORMAT:
-            raise SubmissionError("format", f"expected {ENTRY_FORMAT!r}")
-        if str(entry.get("code", "")).upper() != s.code:
-            raise SubmissionError("code", f"this file is for session {entry.get('code')!r}, not {s.code}")
-        graded = grade(entry.get("result"), rules(s))  # before the participant exists: a bad file adds nobody
-        p = store.import_participant(s.code, str(entry.get("name", "")))
-        return store.store_result(p, graded, "file", entry.get("result"))
 
     @app.get("/api/sessions/{code}/leaderboard", response_model=list[Standing])
     def leaderboard(code: str) -> list[Standing]:
@@ -364,7 +351,7 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
                 if len(raw) > MAX_BODY:
                     raise SubmissionError("file", "too large to be a result file")
                 entry = EntryIn.model_validate_json(raw).model_dump()
-                r, new = _import(code, entry)
+                r, new = import_entry(store, entry, code)
                 notes.append(f"{f.filename}: {r.participant.name} " + ("added" if new else "was already there"))
             except (SubmissionError, StoreError, ValueError) as exc:
                 notes.append(f"{f.filename}: not imported: {_short(exc)}")
