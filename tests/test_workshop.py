@@ -396,3 +396,13 @@ def test_a_database_from_before_sessions_could_close_keeps_its_rows(tmp_path):
     old.close()
     s = Store(path).session("ABCDEF")
     assert (s.title, s.seed, s.closed) == ("old class", 3, False)
+
+
+def test_the_session_list_counts_who_joined_and_finished(client):
+    code, empty = _session(client), _session(client)
+    _submit(client, code, _join(client, code, "Ana"), result_doc(SCEN, SEED, 0))
+    _join(client, code, "Ben")
+    assert client.app.state.store.counts() == {code: (2, 1), empty: (0, 0)}
+    client.get(f"/?key={client.app.state.key}")
+    page = client.get("/").text
+    assert '<td class="num">2</td><td class="num">1</td>' in page and '<td class="num">0</td><td class="num">0</td>' in page

@@ -241,10 +241,7 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
             return out
         if not secrets.compare_digest(request.cookies.get(KEY_COOKIE, "").encode(), key.encode()):
             return page(request, "login.html", wrong=False)
-        return page(request, "index.html", sessions=store.sessions(), counts=_counts())
-
-    def _counts() -> dict[str, tuple[int, int]]:
-        return {s.code: (len(store.participants(s.code)), len(store.results(s.code))) for s in store.sessions()}
+        return page(request, "index.html", sessions=store.sessions(), counts=store.counts())
 
     @app.post("/sessions", include_in_schema=False, dependencies=INSTRUCTOR)
     def create_from_form(scenario: Annotated[str, Form()], title: Annotated[str, Form()] = "",
@@ -297,9 +294,10 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
         a = a if a in by_pid else (order[0] if order else 0)
         b = b if b in by_pid else (order[-1] if order else 0)
         pair = [by_pid.get(a), by_pid.get(b)]
-        most = max((len(r.conversations) for r in pair if r is not None), default=0)
+        talks = [store.conversations(r.id) if r is not None else [] for r in pair]
+        most = max(len(t) for t in talks)
         customer = min(max(1, customer), max(1, most))
-        convs = [next((c for c in r.conversations if c["ordinal"] == customer), None) if r else None for r in pair]
+        convs = [next((c for c in t if c["ordinal"] == customer), None) for t in talks]
         return page(request, "compare.html", a=a, b=b, pair=pair, convs=convs, customer=customer, customers=most,
                     **view)
 

@@ -80,8 +80,7 @@ class StoredResult:
     scores: dict[str, Any]
     objectives: list[dict[str, Any]]
     flags: list[str]
-    choices: list[dict[str, Any]]
-    conversations: list[dict[str, Any]]
+    choices: list[dict[str, Any]]  # the trainee's conversations, long, are read only on demand: conversations()
 
 
 _SESSION_COLS = "code, title, scenario, seed, levers_locked, time_limit_min, created, closed"
@@ -264,34 +263,46 @@ class Store:
                 rid, new = int(cur.lastrowid or 0), True
         return self.result(rid), new
 
-    def _result_row(self, r: tuple[Any, ...]) -> StoredResult:
-        return StoredResult(int(r[0]), self.participant(int(r[2])), r[3], float(r[4]), r[5], json.loads(r[6]),
-                            json.loads(r[7]), json.loads(r[8]), json.loads(r[9]), json.loads(r[10]))
+    # one query with the participant joined in; the conversations column is left for conversations()
+    _COLS = ("r.id, p.id, p.code, p.name, p.joined, r.digest, r.received, r.source, r.scores, r.objectives, "
+             "r.flags, r.choices FROM results r JOIN participants p ON p.id = r.participant")
 
-    _COLS = "id, code, participant, digest, received, source, scores, objectives, flags, choices, conversations"
+    @staticmethod
+    def _result_row(r: tuple[Any, ...]) -> StoredResult:
+        return StoredResult(int(r[0]), Participant(int(r[1]), r[2], r[3], float(r[4])), r[5], float(r[6]), r[7],
+                            json.loads(r[8]), json.loads(r[9]), json.loads(r[10]), json.loads(r[11]))
 
     def result(self, rid: int) -> StoredResult:
         with self._connect() as db:
-            row = db.execute(f"SELECT {self._COLS} FROM results WHERE id=?", (rid,)).fetchone()
+            row = db.execute(f"SELECT {self._COLS} WHERE r.id=?", (rid,)).fetchone()
         if row is None:
             raise StoreError(404, f"no result {rid}")
         return self._result_row(row)
 
     def results(self, code: str) -> list[StoredResult]:
         with self._connect() as db:
-            rows = db.execute(f"SELECT {self._COLS} FROM results WHERE code=? ORDER BY received, id",
+            rows = db.execute(f"SELECT {self._COLS} WHERE r.code=? ORDER BY r.received, r.id",
                               (code.upper(),)).fetchall()
         return [self._result_row(r) for r in rows]
+
+    def conversations(self, rid: int) -> list[dict[str, Any]]:
+        """A result's conversations as text (for the side-by-side page)."""
+        with self._connect() as db:
+            row = db.execute("SELECT conversations FROM results WHERE id=?", (rid,)).fetchone()
+        if row is None:
+            raise StoreError(404, f"no result {rid}")
+        return list(json.loads(row[0]))
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Session code -> (joined, finished), counted in the database."""
+        with self._connect() as db:
+            joined = dict(db.execute("SELECT code, COUNT(*) FROM participants GROUP BY code").fetchall())
+            done = dict(db.execute("SELECT code, COUNT(*) FROM results GROUP BY code").fetchall())
+            codes = [code for (code,) in db.execute("SELECT code FROM sessions")]
+        return {code: (int(joined.get(code, 0)), int(done.get(code, 0))) for code in codes}
 
     def remove_result(self, code: str, pid: int) -> bool:
         """Remove a participant's result (the instructor's decision) so that they can send another."""
         with self._write() as db:
             cur = db.execute("DELETE FROM results WHERE code=? AND participant=?", (code.upper(), pid))
             return cur.rowcount > 0
-
-    def document(self, rid: int) -> Any:
-        with self._connect() as db:
-            row = db.execute("SELECT document FROM results WHERE id=?", (rid,)).fetchone()
-        if row is None:
-            raise StoreError(404, f"no result {rid}")
-        return json.loads(row[0])
