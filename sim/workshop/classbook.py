@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..conversation import band
+from ..dialogue import MOODS
 from ..errors import Problem, ScenarioError
 from ..responders import TurnView, carp
 from ..tomlread import read_toml
@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Centre
 
 FORMAT = "servicefloor-class-playbook/1"
-MOODS = ("calm", "uneasy", "annoyed", "angry", "furious")
 STAGES = ("first", "early", "late")
 STREAM = "responder.class_playbook"
 
@@ -172,9 +171,8 @@ class ClassPlaybook:
         return kinds[int(self._rng.choice(len(kinds), p=w / w.sum()))]
 
     def decide(self, view: TurnView) -> str:
-        mood = view.mood if view.mood in MOODS else band(view.frustration)
-        for counts in (self._exact.get(state_key(mood, view.acknowledged, view.turn), {}),
-                       self._mood.get(mood, {}), self._all):
+        for counts in (self._exact.get(state_key(view.mood, view.acknowledged, view.turn), {}),
+                       self._mood.get(view.mood, {}), self._all):
             kind = self._draw(counts, view.options)
             if kind is not None:
                 return kind

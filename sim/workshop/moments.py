@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..dialogue import MOODS
+
 MAX_CUSTOMERS = 6
 MAX_STEPS = 3
 
@@ -56,7 +58,7 @@ class Moment:
     options: tuple[Option, ...]  # most chosen first
 
 
-MOODS = ("furious", "angry", "annoyed", "uneasy", "calm")
+UPSET_FIRST = tuple(reversed(MOODS))  # the order moments grouped by mood are listed in
 ORDINALS = {1: "first", 2: "second", 3: "third"}
 
 
@@ -79,7 +81,7 @@ def key_moments(plays: Sequence[Sequence[Mapping[str, Any]]], labels: Mapping[st
 
     `by="customer"` (scripted scenarios): customer n, response k.  `by="mood"` (random
     arrivals): the customer's mood when the conversation began, response k; `ordinal`
-    is then the mood's place in MOODS (most upset first).
+    is then the mood's place in UPSET_FIRST.
     """
     cells: dict[tuple[int, int], list[Mapping[str, Any]]] = {}
     for choices in plays:
@@ -90,15 +92,15 @@ def key_moments(plays: Sequence[Sequence[Mapping[str, Any]]], labels: Mapping[st
             steps[n] += 1
             opening.setdefault(n, str(c["mood"]))
             if by == "mood":
-                if steps[n] <= max_steps and opening[n] in MOODS:
-                    cells.setdefault((MOODS.index(opening[n]) + 1, steps[n]), []).append(c)
+                if steps[n] <= max_steps and opening[n] in UPSET_FIRST:
+                    cells.setdefault((UPSET_FIRST.index(opening[n]) + 1, steps[n]), []).append(c)
             elif n <= max_customers and steps[n] <= max_steps:
                 cells.setdefault((n, steps[n]), []).append(c)
     out = []
     for (n, k), rows in sorted(cells.items()):
         which = ORDINALS.get(k, f"{k}th")
         if by == "mood":
-            title = f"{MOODS[n - 1].capitalize()} when you picked up: your {which} response"
+            title = f"{UPSET_FIRST[n - 1].capitalize()} when you picked up: your {which} response"
         else:
             mood = Counter(r["mood"] for r in rows).most_common(1)[0][0]
             goal = Counter(r["goal"] for r in rows).most_common(1)[0][0]
