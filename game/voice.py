@@ -125,16 +125,18 @@ def customer_line(goal: str, segment: str, mood: str, cue: str, contact_id: int,
     return line
 
 
+def _values(need: float | None, agent: str) -> dict[str, str]:
+    """What a line's placeholders are filled with: the sum at stake and the agent's name."""
+    return {"amount": money(need), "agent": agent} if agent else {"amount": money(need)}
+
+
 def _customer_line(goal: str, segment: str, mood: str, cue: str, contact_id: int, turn: int,
                    agent: str, need: float | None, play: int) -> str:
     cue = cue or "opening"
     d = _dialogue()
     if d is not None:
-        values = {"amount": money(need)}
-        if agent:
-            values["agent"] = agent
         try:
-            return str(d.customer_line(goal, segment, mood, cue, _key(contact_id, turn, play), values))
+            return str(d.customer_line(goal, segment, mood, cue, _key(contact_id, turn, play), _values(need, agent)))
         except (LookupError, ValueError):
             pass
     if cue == "opening":
@@ -167,11 +169,8 @@ def _response_line(kind: str, label: str, segment: str, goal: str, contact_id: i
                    agent: str, need: float | None, play: int) -> str:
     d = _dialogue()
     if d is not None:
-        values = {"amount": money(need)}
-        if agent:
-            values["agent"] = agent
         try:
-            return str(d.response_line(kind, segment, goal, _key(contact_id, turn, play), values))
+            return str(d.response_line(kind, segment, goal, _key(contact_id, turn, play), _values(need, agent)))
         except (LookupError, ValueError):
             pass
     return label
