@@ -133,7 +133,7 @@ Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 # ---------------------------------------------------------------------------
 
 
-def create_app(db: str | Path, instructor_key: str | None = None, grading_workers: int = 0) -> FastAPI:
+def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
     """The workshop web application over the SQLite database `db`.
 
     `grading_workers` > 0 replays submissions in that many worker processes, so a burst of
@@ -141,7 +141,7 @@ def create_app(db: str | Path, instructor_key: str | None = None, grading_worker
     command uses one per core); 0 replays them in the request's thread (tests, small classes).
     """
     store = Store(db)
-    key = instructor_key or store.instructor_key()
+    key = store.instructor_key()
     pool = (ProcessPoolExecutor(grading_workers, mp_context=mp.get_context("spawn"))
             if grading_workers > 0 else None)
 
