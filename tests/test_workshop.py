@@ -7,7 +7,9 @@ import csv
 import html
 import io
 import json
+import re
 import sqlite3
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -175,11 +177,21 @@ def test_instructor_pages_and_session_creation_need_the_key(client):
     code = _session(client)
     assert client.post("/api/sessions", json={"scenario": SCEN}).status_code == 401
     for path in (f"/sessions/{code}", f"/sessions/{code}/results.csv", f"/sessions/{code}/playbook.toml"):
-        assert client.get(path).status_code == 401
+        r = client.get(path, follow_redirects=False)  # a page without the key: off to the login page
+        assert r.status_code == 303 and r.headers["location"] == "/?" + urlencode({"next": path}), path
+        login = client.get(path)
+        assert "instructor key" in login.text.lower() and "Leaderboard" not in login.text
+        assert f'name="next" value="{path}"' in login.text
+    for path in (f"/sessions/{code}/remove", f"/sessions/{code}/close"):
+        assert client.post(path, data={"participant": 1}, follow_redirects=False).status_code == 303
+        assert not client.get(f"/api/sessions/{code}").json()["closed"]
     assert "instructor key" in client.get("/").text.lower()
-    r = client.get(f"/?key={client.app.state.key}", follow_redirects=False)
-    assert r.status_code == 303
+    r = client.get(f"/?key={client.app.state.key}&next=/sessions/{code}/report", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/sessions/{code}/report"  # back where they were
     assert client.get(f"/sessions/{code}").status_code == 200  # the cookie is set now
+    for evil in ("https://evil.example/", "//evil.example/x", "/sessions/..//evil"):
+        r = client.get("/", params={"key": client.app.state.key, "next": evil}, follow_redirects=False)
+        assert r.headers["location"] == "/", evil  # never sent to another site
 
 
 def test_the_dashboard_shows_who_chose_what_and_what_it_did(client):
@@ -190,11 +202,12 @@ def test_the_dashboard_shows_who_chose_what_and_what_it_did(client):
     page = html.unescape(client.get(f"/sessions/{code}").text)
     assert code in page and "4</b> finished" in page
     assert "Customer 1" in page and "their customers' frustration" in page
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/sessions/{code}/results.csv").text)))
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/sessions/{code}/results.csv").content.decode("utf-8-sig"))))
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4"]
     assert float(rows[0]["score"]) >= float(rows[-1]["score"])
     report = client.get(f"/sessions/{code}/report").text
-    assert "@media print" in report and "Debrief" in report
+    assert "/static/workshop.css" in report and "Debrief" in report
+    assert "@media print" in client.get("/static/workshop.css").text
     board = client.get(f"/api/sessions/{code}/leaderboard").json()
     side = client.get(f"/sessions/{code}/compare", params={"a": board[0]["participant_id"],
                                                            "b": board[-1]["participant_id"]}).text
@@ -286,12 +299,26 @@ def test_the_instructor_can_remove_a_result_so_the_trainee_sends_another(client)
     refused = _submit(client, code, token, second)
     assert refused.status_code == 409 and "remove it on the dashboard" in refused.json()["detail"]
     pid = client.get(f"/api/sessions/{code}/leaderboard").json()[0]["participant_id"]
-    assert client.post(f"/sessions/{code}/remove", data={"participant": pid}).status_code == 401
+    first_score = client.get(f"/api/sessions/{code}/leaderboard").json()[0]["score"]
+    r = client.post(f"/sessions/{code}/remove", data={"participant": pid}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"  # no key: to the login page, nothing removed
+    assert len(client.get(f"/api/sessions/{code}/leaderboard").json()) == 1
     client.get(f"/?key={client.app.state.key}")
     assert client.post(f"/sessions/{code}/remove", data={"participant": pid}, follow_redirects=False).status_code == 303
     assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
+    page = client.get(f"/sessions/{code}").text
+    assert 'id="removed"' in page and "Ana" in page and "undo" in page  # set aside, not deleted
+    # undo: the same result is back, with its score
+    assert client.post(f"/sessions/{code}/restore", data={"participant": pid}, follow_redirects=False).status_code == 303
+    assert [b["score"] for b in client.get(f"/api/sessions/{code}/leaderboard").json()] == [first_score]
+    assert 'id="removed"' not in client.get(f"/sessions/{code}").text
+    assert client.post(f"/sessions/{code}/restore", data={"participant": pid}).status_code == 404  # nothing to undo
+    # removed again, the trainee sends another; the old one can no longer come back over it
+    client.post(f"/sessions/{code}/remove", data={"participant": pid})
     assert _submit(client, code, token, second).status_code == 201
     assert client.get(f"/api/sessions/{code}/leaderboard").json()[0]["score"] == second["scores"]["overall"]["score"]
+    refused = client.post(f"/sessions/{code}/restore", data={"participant": pid})
+    assert refused.status_code == 409 and "sent another result" in refused.text and "<html" in refused.text
 
 
 def test_serve_prints_the_class_address_and_the_dashboard_key_and_answers(tmp_path):
@@ -406,3 +433,84 @@ def test_the_session_list_counts_who_joined_and_finished(client):
     client.get(f"/?key={client.app.state.key}")
     page = client.get("/").text
     assert '<td class="num">2</td><td class="num">1</td>' in page and '<td class="num">0</td><td class="num">0</td>' in page
+
+
+# ---------------------------------------------------------------------------
+# The dashboard as a browser sees it: pages for errors, one rule for new sessions, redirects after posts
+# ---------------------------------------------------------------------------
+
+
+def test_every_page_carries_a_content_security_policy_without_inline_script(client):
+    code = _session(client)
+    client.get(f"/?key={client.app.state.key}")
+    for path in ("/", f"/sessions/{code}", f"/sessions/{code}/report", f"/sessions/{code}/live",
+                 "/static/workshop.js", "/api/health", "/sessions/NOSUCH"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        scripts = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+        assert scripts.split() == ["script-src", "'self'"], path
+        assert r.headers["x-content-type-options"] == "nosniff"
+        if r.headers["content-type"].startswith("text/html"):
+            assert not re.search(r"<[^>]*\son[a-z]+\s*=", r.text, re.I), path  # no inline event handlers
+            assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", r.text)), path  # no inline script
+
+
+def test_unknown_codes_and_bad_form_posts_get_a_page_not_json(client):
+    client.get(f"/?key={client.app.state.key}")
+    r = client.get("/sessions/NOSUCH")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no workshop session with the code" in html.unescape(r.text) and "Back to the workshop" in r.text
+    assert client.get("/no/such/page").headers["content-type"].startswith("text/html")
+    assert client.get("/api/sessions/NOSUCH").headers["content-type"] == "application/json"  # the API stays JSON
+    for form, field in (({"scenario": SCEN, "seed": "-5"}, "seed"), ({"scenario": SCEN, "time_limit_min": "-3"},
+                        "time_limit_min"), ({"scenario": SCEN, "time_limit_min": "100000"}, "time_limit_min"),
+                        ({"scenario": SCEN, "seed": "lots"}, "seed"), ({"scenario": "nope"}, "scenario"),
+                        ({"seed": "1"}, "scenario"), ({"scenario": SCEN, "levers": "maybe"}, "levers")):
+        r = client.post("/sessions", data=form, follow_redirects=False)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html"), (form, r.text[:200])
+        assert field in html.unescape(r.text), form
+    assert client.get("/").text.count("/sessions/") == 0  # nothing was created
+
+
+def test_workshop_create_checks_the_same_ranges_as_the_form_and_the_api(tmp_path, capsys):
+    from sim.cli import main
+    from sim.workshop.store import Store
+
+    db = tmp_path / "w.db"
+    for args, flag in ((["--seed", "-5"], "--seed"), (["--time-limit", "-3"], "--time-limit"),
+                       (["--time-limit", "100000"], "--time-limit"), (["--title", "x" * 81], "--title")):
+        assert main(["workshop", "create", SCEN, "--db", str(db), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith(f"servicefloor: {flag}: ") and "Traceback" not in err, err
+    assert Store(db).sessions() == []
+    assert main(["workshop", "create", SCEN, "--db", str(db), "--time-limit", "600", "--seed", "0"]) == 0
+    assert [(s.seed, s.time_limit_min) for s in Store(db).sessions()] == [(0, 600)]
+
+
+def test_an_upload_redirects_and_says_what_was_not_a_result_file(client, tmp_path):
+    code = _session(client)
+    client.get(f"/?key={client.app.state.key}")
+    files = [("files", ("notes.txt", b"these are my notes, not a result", "text/plain")),
+             ("files", ("half.json", b'{"format": "servicefloor-workshop-entry/1"', "application/json"))]
+    r = client.post(f"/sessions/{code}/import", files=files, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/sessions/{code}?notes=")
+    page = html.unescape(client.get(r.headers["location"]).text)
+    assert "notes.txt: not imported: this is not a JSON file" in page
+    assert "half.json: not imported: this is not a JSON file" in page
+    assert "not imported" not in client.get(r.headers["location"]).text  # shown once: a reload posts nothing
+    assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
+
+
+def test_the_csv_has_a_bom_and_names_cannot_become_formulas(client):
+    code = _session(client)
+    names = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2", "@SUM(A1)", "Siobhán Ó Briain"]
+    for i, (name, (_, text)) in enumerate(zip(names, class_results(SCEN, SEED, len(names)))):
+        _submit(client, code, _join(client, code, name), json.loads(text))
+    client.get(f"/?key={client.app.state.key}")
+    raw = client.get(f"/sessions/{code}/results.csv").content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    shown = {r["name"] for r in rows}
+    assert shown == {"'" + n for n in names[:4]} | {"Siobhán Ó Briain"}
+    assert all(not r["name"].startswith(("=", "+", "-", "@")) for r in rows)
+    assert all(float(r["score"]) > 0 for r in rows)  # numbers stay numbers

@@ -82,3 +82,70 @@ def test_an_instructor_runs_a_session_from_the_dashboard(browser, tmp_path):
         browser.get(f"{srv.url}/sessions/{code}/report")
         assert "Debrief: Tuesday group B" in browser.find_element(By.TAG_NAME, "h1").text
         assert browser.find_elements(By.CSS_SELECTOR, "#leaderboard tr")[1].text.startswith("1")
+
+
+HOSTILE = ("'+(document.title='PWNED')+'", "Siobhan O'Brien", "<img src=x onerror=\"window.pwned=3\">",
+           "</script><script>window.pwned=1</script>", "\"); window.pwned=2; //")
+
+
+def _inline_handlers(browser) -> list[str]:
+    return browser.execute_script(
+        "var out = []; document.querySelectorAll('*').forEach(function (el) {"
+        "  for (var i = 0; i < el.attributes.length; i++) {"
+        "    if (el.attributes[i].name.indexOf('on') === 0) { out.push(el.tagName + ' ' + el.attributes[i].name); } } });"
+        "document.querySelectorAll('script').forEach(function (s) { if (!s.src) { out.push('inline script'); } });"
+        "return out;")
+
+
+def test_hostile_and_apostrophe_names_run_nothing_and_remove_asks_and_can_be_undone(browser, tmp_path):
+    import urllib.request
+
+    from selenium.webdriver.support import expected_conditions as ec
+
+    with LiveServer(tmp_path / "w.db") as srv:
+        client = WorkshopClient(srv.url)
+        browser.get(f"{srv.url}/?key={srv.key}")
+        Select(browser.find_element(By.NAME, "scenario")).select_by_value("three_reps")
+        browser.find_element(By.CSS_SELECTOR, "#new-session button").click()
+        WebDriverWait(browser, 20).until(lambda d: "/sessions/" in d.current_url)
+        code = browser.find_element(By.ID, "join-code").text.strip()
+        docs = class_results("three_reps", 1, len(HOSTILE))
+        for name, (_, text) in zip(HOSTILE, docs):
+            client.submit(code, client.join(code, name)["token"], json.loads(text))
+        browser.get(f"{srv.url}/sessions/{code}")
+        title = browser.title
+        board = browser.find_element(By.ID, "leaderboard").text
+        for name in HOSTILE:
+            assert name in board  # shown as text, exactly as typed
+        assert _inline_handlers(browser) == []
+        assert browser.execute_script("return window.pwned === undefined")
+
+        with urllib.request.urlopen(f"{srv.url}/sessions/{code}?key={srv.key}") as r:
+            csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+        def remove_button(name: str):
+            for row in browser.find_elements(By.CSS_SELECTOR, "#leaderboard tr")[1:]:
+                if name in row.text:
+                    return row.find_element(By.XPATH, ".//button[text()='remove']")
+            raise AssertionError(f"{name} is not on the leaderboard")
+
+        for name in HOSTILE:
+            remove_button(name).click()  # the question names them as typed; Cancel keeps the result
+            alert = WebDriverWait(browser, 5).until(ec.alert_is_present())
+            assert alert.text == f"Remove {name}'s result so they can send another? You can undo this."
+            alert.dismiss()
+            assert browser.title == title and browser.execute_script("return window.pwned === undefined")
+        assert len(client.leaderboard(code)) == len(HOSTILE)
+
+        remove_button("Siobhan O'Brien").click()
+        WebDriverWait(browser, 5).until(ec.alert_is_present()).accept()
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "removed"))
+        assert "Siobhan O'Brien" in browser.find_element(By.ID, "removed").text
+        assert [b["name"] for b in client.leaderboard(code)].count("Siobhan O'Brien") == 0
+        browser.find_element(By.CSS_SELECTOR, "#removed button.undo").click()
+        WebDriverWait(browser, 20).until(lambda d: not d.find_elements(By.ID, "removed"))
+        assert len(client.leaderboard(code)) == len(HOSTILE)
+        assert browser.title == title and browser.execute_script("return window.pwned === undefined")
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and e["source"] != "network"]
+        assert errors == [], errors  # no Content-Security-Policy violations either

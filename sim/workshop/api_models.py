@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..dialogue import PLAYS
 from .client import ENTRY_FORMAT  # the offline result file the game writes
+from .grading import SubmissionError
 from .store import MAX_NAME, Session, StoredResult
 
 __all__ = ["ENTRY_FORMAT"]  # re-exported for the server and the CLI
@@ -28,6 +29,33 @@ class SessionIn(_Model):
     seed: int = Field(1, ge=0, le=2**31 - 1)
     levers_locked: bool = True
     time_limit_min: int = Field(0, ge=0, le=600, description="0: no limit")
+
+
+LEVER_CHOICES = ("locked", "open")
+
+
+def session_in(*, title: str, scenario: str, seed: Any, levers: str, time_limit_min: Any) -> SessionIn:
+    """A new session's settings as typed in the dashboard's form or on the command line, checked by the
+    same rules as the API's (`SessionIn`); raises SubmissionError naming the field and its range."""
+    if levers not in LEVER_CHOICES:
+        raise SubmissionError("levers", f"expected one of {', '.join(LEVER_CHOICES)}, got {levers!r}")
+    numbers = {}
+    for name, value in (("seed", seed), ("time_limit_min", time_limit_min)):
+        try:
+            numbers[name] = int(str(value).strip())
+        except ValueError:
+            raise SubmissionError(name, f"expected a whole number, got {str(value)[:40]!r}") from None
+    try:
+        return SessionIn(title=title.strip(), scenario=scenario, levers_locked=levers == "locked", **numbers)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = str(e["loc"][0]) if e.get("loc") else "session"
+        limits = SessionIn.model_fields[field].metadata if field in SessionIn.model_fields else []
+        lo = next((m.ge for m in limits if hasattr(m, "ge")), None)
+        hi = next((m.le for m in limits if hasattr(m, "le")), None)
+        if lo is not None and hi is not None:
+            raise SubmissionError(field, f"expected a whole number from {lo} to {hi}, got {numbers.get(field)}") from None
+        raise SubmissionError(field, str(e.get("msg", "not valid"))) from None
 
 
 class SessionOut(_Model):

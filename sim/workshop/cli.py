@@ -74,13 +74,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from .grading import shipped_scenarios
+    from .api_models import session_in
+    from .grading import SubmissionError, shipped_scenarios
     names = shipped_scenarios()
     if args.scenario not in names:
         print(f"servicefloor: scenario: expected one of {', '.join(sorted(names))}", file=sys.stderr)
         return 2
-    s = _store(args).create_session(args.title or names[args.scenario], args.scenario, args.seed,
-                                    args.levers == "locked", args.time_limit)
+    try:  # the same checks as the dashboard's form and the API
+        body = session_in(title=args.title, scenario=args.scenario, seed=args.seed, levers=args.levers,
+                          time_limit_min=args.time_limit)
+    except SubmissionError as exc:
+        flag = {"time_limit_min": "--time-limit", "seed": "--seed", "title": "--title"}.get(exc.field, exc.field)
+        print(f"servicefloor: {flag}: {exc.message}", file=sys.stderr)
+        return 2
+    s = _store(args).create_session(body.title or names[args.scenario], body.scenario, body.seed,
+                                    body.levers_locked, body.time_limit_min)
     print(s.code)
     return 0
 

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import (
     Depends,
@@ -38,7 +39,11 @@ from fastapi.responses import (
     RedirectResponse,
     Response,
 )
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -56,6 +61,7 @@ from .api_models import (
     Standing,
     moments_by,
     result_out,
+    session_in,
     session_out,
     standings,
 )
@@ -65,6 +71,12 @@ from .store import Store, StoredResult, StoreError
 
 MAX_BODY = 2_000_000  # bytes: a full 8-hour shift's result is well under 200 kB
 KEY_COOKIE = "servicefloor_instructor"
+# Every page: scripts only from our own file (no inline script, no inline handler, no eval), styles from
+# our stylesheet (plus style attributes, which carry only numbers we format), nothing framed or embedded.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
 Json = dict[str, Any]
 
 __all__ = ["ENTRY_FORMAT", "MAX_BODY", "create_app"]
@@ -110,6 +122,27 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class SecurityHeaders:
+    """ASGI middleware: the Content-Security-Policy and friends on every response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Json]],
+                       send: Callable[[Json], Awaitable[None]]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(msg: Json) -> None:
+            if msg["type"] == "http.response.start":
+                names = {k.lower() for k, _ in msg.get("headers", [])}
+                msg["headers"] = list(msg.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in names]
+            await send(msg)
+
+        await self.app(scope, receive, with_headers)
+
+
 # ---------------------------------------------------------------------------
 # Who may do what
 # ---------------------------------------------------------------------------
@@ -125,7 +158,20 @@ def instructor(request: Request, x_instructor_key: Annotated[str | None, Header(
         raise HTTPException(401, "the instructor key is missing or wrong (it is printed when the server starts)")
 
 
+class LoginNeeded(Exception):
+    """A dashboard page was opened without the instructor key: show the login page instead."""
+
+
+def instructor_page(request: Request, x_instructor_key: Annotated[str | None, Header()] = None) -> None:
+    """The dashboard's pages: without the key (cookie, header or ?key=) the browser is sent to the login page."""
+    key: str = request.app.state.key
+    given = x_instructor_key or request.cookies.get(KEY_COOKIE) or request.query_params.get("key") or ""
+    if not secrets.compare_digest(given.encode(), key.encode()):
+        raise LoginNeeded()
+
+
 INSTRUCTOR = [Depends(instructor)]
+PAGE = [Depends(instructor_page)]
 Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 # ---------------------------------------------------------------------------
@@ -161,15 +207,48 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
                   description="Join a workshop session, send a result; the server replays and scores it.")
     app.state.store, app.state.key, app.state.names = store, key, names
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(assets_dir() / "workshop" / "static")), name="static")
     templates = Jinja2Templates(directory=str(assets_dir() / "workshop"))
+    notes_after_upload: dict[str, list[str]] = {}  # one-time notes shown after an upload's redirect
+
+    def wants_page(request: Request) -> bool:
+        """The dashboard's pages answer errors with a page; the JSON API (and the game) with JSON."""
+        return not request.url.path.startswith("/api/")
+
+    def error_page(request: Request, status: int, message: str) -> Response:
+        return templates.TemplateResponse(request, "error.html", {"names": names, "status": status,
+                                                                  "message": message}, status_code=status)
 
     @app.exception_handler(StoreError)
-    async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
+    async def _store_error(request: Request, exc: StoreError) -> Response:
+        if wants_page(request):
+            return error_page(request, exc.status, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
     @app.exception_handler(SubmissionError)
-    async def _submission_error(request: Request, exc: SubmissionError) -> JSONResponse:
+    async def _submission_error(request: Request, exc: SubmissionError) -> Response:
+        if wants_page(request):
+            return error_page(request, 422, f"{exc.field}: {exc.message}")
         return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=422)
+
+    @app.exception_handler(LoginNeeded)
+    async def _login_needed(request: Request, exc: LoginNeeded) -> Response:
+        target = request.url.path if request.method == "GET" else ""
+        return RedirectResponse("/?" + urlencode({"next": target}) if target else "/", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if wants_page(request):
+            return error_page(request, 422, "; ".join(_field_error(e) for e in exc.errors()))
+        return await request_validation_exception_handler(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_page(request) and exc.status_code != 413:
+            text = {404: "There is no such page."}.get(exc.status_code, str(exc.detail))
+            return error_page(request, exc.status_code, text)
+        return await http_exception_handler(request, exc)
 
     # -- JSON API ---------------------------------------------------------------
     @app.get("/api/health")
@@ -183,7 +262,7 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
     @app.post("/api/sessions", status_code=201, response_model=SessionOut, dependencies=INSTRUCTOR)
     def create_session(body: SessionIn) -> SessionOut:
         if body.scenario not in names:
-            raise HTTPException(422, f"scenario: expected one of {', '.join(sorted(names))}")
+            raise SubmissionError("scenario", f"expected one of {', '.join(sorted(names))}")
         s = store.create_session(body.title.strip() or names[body.scenario], body.scenario, body.seed,
                                  body.levers_locked, body.time_limit_min)
         return session_out(s, names)
@@ -233,22 +312,22 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> Response:
         given = request.query_params.get("key")
+        target = _safe_next(request.query_params.get("next", ""))
         if given is not None:
             if not secrets.compare_digest(given.encode(), key.encode()):
-                return page(request, "login.html", wrong=True)
-            out = RedirectResponse("/", status_code=303)
+                return page(request, "login.html", wrong=True, next=target)
+            out = RedirectResponse(target or "/", status_code=303)
             out.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict")
             return out
         if not secrets.compare_digest(request.cookies.get(KEY_COOKIE, "").encode(), key.encode()):
-            return page(request, "login.html", wrong=False)
+            return page(request, "login.html", wrong=False, next=target)
         return page(request, "index.html", sessions=store.sessions(), counts=store.counts())
 
-    @app.post("/sessions", include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.post("/sessions", include_in_schema=False, dependencies=PAGE)
     def create_from_form(scenario: Annotated[str, Form()], title: Annotated[str, Form()] = "",
-                         seed: Annotated[int, Form()] = 1, levers: Annotated[str, Form()] = "locked",
-                         time_limit_min: Annotated[int, Form()] = 0) -> Response:
-        body = SessionIn(title=title[:80], scenario=scenario, seed=max(0, seed), levers_locked=levers != "open",
-                         time_limit_min=min(600, max(0, time_limit_min)))
+                         seed: Annotated[str, Form()] = "1", levers: Annotated[str, Form()] = "locked",
+                         time_limit_min: Annotated[str, Form()] = "0") -> Response:
+        body = session_in(title=title, scenario=scenario, seed=seed, levers=levers, time_limit_min=time_limit_min)
         s = create_session(body)
         return RedirectResponse(f"/sessions/{s.code}", status_code=303)
 
@@ -273,20 +352,21 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
                 cell[1] += 1
         return [(t, m, n) for t, (m, n) in texts.items()]
 
-    @app.get("/sessions/{code}", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
-    def dashboard(request: Request, code: str) -> HTMLResponse:
-        return page(request, "session.html", address=str(request.base_url).rstrip("/"), **_session_view(code))
+    @app.get("/sessions/{code}", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
+    def dashboard(request: Request, code: str, notes: str = "") -> HTMLResponse:
+        return page(request, "session.html", address=str(request.base_url).rstrip("/"),
+                    notes=notes_after_upload.pop(notes, []), removed=store.removed(code), **_session_view(code))
 
-    @app.get("/sessions/{code}/live", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.get("/sessions/{code}/live", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def live(request: Request, code: str) -> HTMLResponse:
         """The parts of the dashboard that change as trainees join and finish (fetched every few seconds)."""
         return page(request, "_live.html", **_session_view(code))
 
-    @app.get("/sessions/{code}/report", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.get("/sessions/{code}/report", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def report(request: Request, code: str) -> HTMLResponse:
         return page(request, "report.html", **_session_view(code))
 
-    @app.get("/sessions/{code}/compare", response_class=HTMLResponse, include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.get("/sessions/{code}/compare", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def side_by_side(request: Request, code: str, a: int = 0, b: int = 0, customer: int = 1) -> HTMLResponse:
         view = _session_view(code)
         by_pid = {r.participant.id: r for r in view["results"]}
@@ -301,22 +381,29 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
         return page(request, "compare.html", a=a, b=b, pair=pair, convs=convs, customer=customer, customers=most,
                     **view)
 
-    @app.post("/sessions/{code}/close", include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.post("/sessions/{code}/close", include_in_schema=False, dependencies=PAGE)
     def close(code: str, closed: Annotated[int, Form()] = 1) -> Response:
         s = store.set_closed(code, bool(closed))
         return RedirectResponse(f"/sessions/{s.code}", status_code=303)
 
-    @app.post("/sessions/{code}/remove", include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.post("/sessions/{code}/remove", include_in_schema=False, dependencies=PAGE)
     def remove(code: str, participant: Annotated[int, Form()]) -> Response:
         s = store.session(code)
         store.remove_result(s.code, participant)
         return RedirectResponse(f"/sessions/{s.code}", status_code=303)
 
-    @app.get("/sessions/{code}/results.csv", include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.post("/sessions/{code}/restore", include_in_schema=False, dependencies=PAGE)
+    def restore(code: str, participant: Annotated[int, Form()]) -> Response:
+        """Undo a removal: the trainee's last removed result goes back on the leaderboard."""
+        s = store.session(code)
+        store.restore_result(s.code, participant)
+        return RedirectResponse(f"/sessions/{s.code}", status_code=303)
+
+    @app.get("/sessions/{code}/results.csv", include_in_schema=False, dependencies=PAGE)
     def results_csv(code: str) -> PlainTextResponse:
         s = store.session(code)
         out = io.StringIO()
-        w = csv.writer(out)
+        w = SafeCsv(out)
         w.writerow(["rank", "name", "score", "stars", "loyalty", "speed", "accuracy", "objectives_met", "objectives",
                     "service_level", "abandon_rate", "asa_s", "goal_met_rate", "first_contact_resolution",
                     "correct_info_rate", "retention", "csat", "responses_chosen", "source", "received", "flags"])
@@ -329,34 +416,82 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
                         acc.get("goal_met_rate"), acc.get("first_contact_resolution"), acc.get("correct_info_rate"),
                         loy.get("retention"), loy.get("csat"), len(r.choices), r.source, round(r.received, 3),
                         " | ".join(r.flags)])
-        return PlainTextResponse(out.getvalue(), media_type="text/csv",
+        # UTF-8 with a byte-order mark, so a spreadsheet reads names like Siobhán right
+        return PlainTextResponse("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                                  headers={"content-disposition": f'attachment; filename="workshop-{s.code}.csv"'})
 
-    @app.get("/sessions/{code}/playbook.toml", include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.get("/sessions/{code}/playbook.toml", include_in_schema=False, dependencies=PAGE)
     def playbook(code: str) -> PlainTextResponse:
         s = store.session(code)
         book = classbook.from_choices(f"{s.title} ({s.code})", s.scenario, [r.choices for r in store.results(s.code)])
         return PlainTextResponse(classbook.to_toml(book), media_type="application/toml",
                                  headers={"content-disposition": f'attachment; filename="class-{s.code}.toml"'})
 
-    @app.post("/sessions/{code}/import", include_in_schema=False, dependencies=INSTRUCTOR)
+    @app.post("/sessions/{code}/import", include_in_schema=False, dependencies=PAGE)
     async def import_files(request: Request, code: str,
                            files: Annotated[list[UploadFile], File()]) -> Response:
+        s = store.session(code)
         notes = []
         for f in files:
             raw = await f.read(MAX_BODY + 1)
+            name = f.filename or "the file"
             try:
                 if len(raw) > MAX_BODY:
                     raise SubmissionError("file", "too large to be a result file")
+                try:
+                    json.loads(raw)
+                except (UnicodeDecodeError, ValueError):
+                    raise SubmissionError("file", "this is not a JSON file; the game saves a result as "
+                                                  "workshop-CODE-NAME.json") from None
                 entry = EntryIn.model_validate_json(raw).model_dump()
-                r, new = import_entry(store, entry, code)
-                notes.append(f"{f.filename}: {r.participant.name} " + ("added" if new else "was already there"))
-            except (SubmissionError, StoreError, ValueError) as exc:
-                notes.append(f"{f.filename}: not imported: {_short(exc)}")
-        view = _session_view(code)
-        return page(request, "session.html", address=str(request.base_url).rstrip("/"), notes=notes, **view)
+                r, new = import_entry(store, entry, s.code)
+                notes.append(f"{name}: {r.participant.name} " + ("added" if new else "was already there"))
+            except SubmissionError as exc:
+                notes.append(f"{name}: not imported: {exc.message}")
+            except (StoreError, ValueError) as exc:
+                notes.append(f"{name}: not imported: {_short(exc)}")
+        token = secrets.token_urlsafe(9)
+        notes_after_upload[token] = notes
+        while len(notes_after_upload) > 50:  # notes nobody came back for
+            notes_after_upload.pop(next(iter(notes_after_upload)))
+        # after a post, a redirect: reloading the page shows it again instead of sending the files twice
+        return RedirectResponse(f"/sessions/{s.code}?" + urlencode({"notes": token}), status_code=303)
 
     return app
+
+
+class SafeCsv:
+    """A csv writer whose text cells cannot be read as a formula by a spreadsheet.
+
+    A cell that begins with = + - @ (or a tab or carriage return) gets a leading apostrophe, the
+    convention spreadsheets show as plain text; numbers are written as numbers.
+    """
+
+    FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._w = csv.writer(out)
+
+    @classmethod
+    def cell(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(cls.FORMULA_START):
+            return "'" + value
+        return value
+
+    def writerow(self, row: list[Any]) -> None:
+        self._w.writerow([self.cell(v) for v in row])
+
+
+def _safe_next(path: str) -> str:
+    """Where to go after logging in: only a dashboard page of this server, never another site."""
+    if path.startswith("/sessions/") and "//" not in path and "\\" not in path and path.isprintable():
+        return path
+    return ""
+
+
+def _field_error(e: Any) -> str:
+    where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+    return f"{where}: {e.get('msg', 'not valid')}" if where else str(e.get("msg", "not valid"))
 
 
 def _short(exc: Exception) -> str:

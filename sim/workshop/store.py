@@ -39,7 +39,16 @@ CREATE TABLE IF NOT EXISTS results (
     participant INTEGER NOT NULL UNIQUE REFERENCES participants(id), digest TEXT NOT NULL,
     received REAL NOT NULL, source TEXT NOT NULL, scores TEXT NOT NULL, objectives TEXT NOT NULL,
     flags TEXT NOT NULL, choices TEXT NOT NULL, conversations TEXT NOT NULL, document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS removed_results (
+    removed_id INTEGER PRIMARY KEY, id INTEGER NOT NULL, code TEXT NOT NULL REFERENCES sessions(code),
+    participant INTEGER NOT NULL REFERENCES participants(id), digest TEXT NOT NULL,
+    received REAL NOT NULL, source TEXT NOT NULL, scores TEXT NOT NULL, objectives TEXT NOT NULL,
+    flags TEXT NOT NULL, choices TEXT NOT NULL, conversations TEXT NOT NULL, document TEXT NOT NULL,
+    removed REAL NOT NULL);
 """
+# the columns a result has, in order: a removed result keeps all of them (and when it was removed)
+DATA_COLUMNS = "code, participant, digest, received, source, scores, objectives, flags, choices, conversations, document"
+RESULT_COLUMNS = "id, " + DATA_COLUMNS
 
 
 class StoreError(ValueError):
@@ -302,7 +311,41 @@ class Store:
         return {code: (int(joined.get(code, 0)), int(done.get(code, 0))) for code in codes}
 
     def remove_result(self, code: str, pid: int) -> bool:
-        """Remove a participant's result (the instructor's decision) so that they can send another."""
+        """Set a participant's result aside (the instructor's decision) so that they can send another.
+
+        Nothing is deleted: the result moves to `removed_results` and `restore_result` puts it back.
+        """
         with self._write() as db:
-            cur = db.execute("DELETE FROM results WHERE code=? AND participant=?", (code.upper(), pid))
-            return cur.rowcount > 0
+            moved = db.execute(f"INSERT INTO removed_results ({RESULT_COLUMNS}, removed) "
+                               f"SELECT {RESULT_COLUMNS}, ? FROM results WHERE code=? AND participant=?",
+                               (time.time(), code.upper(), pid)).rowcount
+            db.execute("DELETE FROM results WHERE code=? AND participant=?", (code.upper(), pid))
+            return moved > 0
+
+    def removed(self, code: str) -> list[tuple[Participant, float, float]]:
+        """The results set aside in a session, newest first: (participant, score, when removed)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT p.id, p.code, p.name, p.joined, r.scores, r.removed FROM removed_results r "
+                              "JOIN participants p ON p.id = r.participant WHERE r.code=? "
+                              "ORDER BY r.removed DESC, r.removed_id DESC", (code.upper(),)).fetchall()
+        out = []
+        for r in rows:
+            score = float(json.loads(r[4]).get("overall", {}).get("score", 0.0))
+            out.append((Participant(int(r[0]), r[1], r[2], float(r[3])), score, float(r[5])))
+        return out
+
+    def restore_result(self, code: str, pid: int) -> StoredResult:
+        """Put the participant's most recently removed result back (undo); 409 if they have sent another since."""
+        with self._write() as db:
+            row = db.execute("SELECT removed_id FROM removed_results WHERE code=? AND participant=? "
+                             "ORDER BY removed DESC, removed_id DESC LIMIT 1", (code.upper(), pid)).fetchone()
+            if row is None:
+                raise StoreError(404, "there is no removed result of this trainee to bring back")
+            if db.execute("SELECT 1 FROM results WHERE participant=?", (pid,)).fetchone() is not None:
+                raise StoreError(409, "this trainee has sent another result since; remove that one first "
+                                      "to bring the old one back")
+            cur = db.execute(f"INSERT INTO results ({DATA_COLUMNS}) SELECT {DATA_COLUMNS} FROM removed_results "
+                             "WHERE removed_id=?", (row[0],))
+            db.execute("DELETE FROM removed_results WHERE removed_id=?", (row[0],))
+            rid = int(cur.lastrowid or 0)
+        return self.result(rid)
