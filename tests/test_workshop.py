@@ -514,3 +514,38 @@ def test_the_csv_has_a_bom_and_names_cannot_become_formulas(client):
     assert shown == {"'" + n for n in names[:4]} | {"Siobhán Ó Briain"}
     assert all(not r["name"].startswith(("=", "+", "-", "@")) for r in rows)
     assert all(float(r["score"]) > 0 for r in rows)  # numbers stay numbers
+
+
+def test_nan_infinity_and_deep_json_are_refused_with_422_not_500(client):
+    k = {"X-Instructor-Key": client.app.state.key, "content-type": "application/json"}
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    auth = {"content-type": "application/json", "Authorization": f"Bearer {token}"}
+    text = json.dumps(result_doc(SCEN, SEED, 0))
+    deep = "[" * 900 + "]" * 900
+    cases = [("/api/sessions", '{"scenario": "%s", "seed": NaN}' % SCEN, k, "NaN"),
+             ("/api/sessions", '{"scenario": "%s", "time_limit_min": Infinity}' % SCEN, k, "Infinity"),
+             (f"/api/sessions/{code}/participants", '{"name": NaN}', {"content-type": "application/json"}, "NaN"),
+             (f"/api/sessions/{code}/results", text.replace('"seed": 1', '"seed": NaN', 1), auth, "NaN"),
+             (f"/api/sessions/{code}/results", text.replace('"time": ', '"time": -Infinity, "x": ', 1), auth,
+              "Infinity"),
+             (f"/api/sessions/{code}/results", text.replace('"policies": {', '"policies": {"deep": %s, ' % deep, 1),
+              auth, "nested too deep"),
+             (f"/api/sessions/{code}/results", '{"format": ', auth, "not valid JSON")]
+    for path, body, headers, says in cases:
+        r = client.post(path, content=body, headers=headers)
+        assert r.status_code == 422 and says in r.json()["detail"], (path, says, r.status_code, r.text[:200])
+    assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
+    assert len(client.get("/api/sessions/" + code).json()) > 0  # the server is fine afterwards
+
+
+def test_a_result_without_a_single_trainee_answer_is_refused_not_ranked(client):
+    code = _session(client)
+    token = _join(client, code, "Ana")
+    doc = result_doc(SCEN, SEED, 0)
+    r = _submit(client, code, token, dict(doc, decisions=[]))
+    assert r.status_code == 422 and r.json()["field"] == "decisions" and "no answer" in r.json()["detail"]
+    stale = [dict(d, contact_id=d["contact_id"] + 1000) for d in doc["decisions"]]  # answers nobody asked for
+    assert _submit(client, code, token, dict(doc, decisions=stale)).status_code == 422
+    assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
+    assert _submit(client, code, token, doc).status_code == 201

@@ -187,6 +187,9 @@ def grade(doc: Any, rules: Rules) -> Graded:
         raise SubmissionError("decisions", f"the decisions cannot be replayed: {exc}") from exc
     replayed = {(d.contact_id, d.turn, d.kind) for d in result.decisions}
     never = [d for d in decisions if (d["contact_id"], d["turn"], d["kind"]) not in replayed]
+    if len(never) == len(decisions):  # no choice of the trainee's counted: the score would be the team's alone
+        raise SubmissionError("decisions", "this result holds no answer of the trainee's that the shift asked "
+                                           "for, so there is no play of theirs to score; take at least one call")
     if never:
         flags.append(f"{len(never)} of {len(decisions)} decisions were never asked for when the shift was "
                      f"replayed (edited or from another play); they were ignored")

@@ -122,6 +122,94 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+MAX_JSON_DEPTH = 32  # a result file nests 4 deep; anything far deeper is an attack, refused before validation
+
+
+class JsonRefused(ValueError):
+    """A request body that is not strict JSON, or nests too deep."""
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonRefused(f"{name} is not a number in JSON; send finite numbers only")
+
+
+def strict_json(raw: bytes | str) -> Any:
+    """Parse JSON strictly: no NaN or Infinity, at most MAX_JSON_DEPTH levels; raises JsonRefused saying why."""
+    try:
+        doc = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise JsonRefused(f"nested too deep (at most {MAX_JSON_DEPTH} levels)") from None
+    except UnicodeDecodeError:
+        raise JsonRefused("not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise JsonRefused(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise JsonRefused(f"nested too deep (at most {MAX_JSON_DEPTH} levels)")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return doc
+
+
+class StrictJson:
+    """ASGI middleware: the API's request bodies must be strict JSON (no NaN/Infinity) of sane depth.
+
+    Checked before FastAPI validates anything, so no handler and no error message ever meets
+    a NaN (which cannot even be written back as JSON) or a structure deep enough to recurse.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Json]],
+                       send: Callable[[Json], Awaitable[None]]) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
+                or not str(scope.get("path", "")).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        more = True
+        try:
+            while more:
+                msg = await receive()
+                if msg["type"] != "http.request":
+                    await self.app(scope, receive, send)  # the client went away: let the app see it
+                    return
+                chunks.append(msg.get("body", b""))
+                more = bool(msg.get("more_body"))
+        except HTTPException as exc:  # over the body limit
+            await _json_response(send, exc.status_code, {"detail": exc.detail})
+            return
+        body = b"".join(chunks)
+        if body.strip():
+            try:
+                strict_json(body)
+            except JsonRefused as exc:
+                await _json_response(send, 422, {"detail": f"request body: {exc}", "field": "body"})
+                return
+        sent = False
+
+        async def replay() -> Json:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _json_response(send: Callable[[Json], Awaitable[None]], status: int, doc: Json) -> None:
+    body = json.dumps(doc).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class SecurityHeaders:
     """ASGI middleware: the Content-Security-Policy and friends on every response."""
 
@@ -206,6 +294,7 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
     app = FastAPI(title="ServiceFloor workshop", version="1", lifespan=lifespan,
                   description="Join a workshop session, send a result; the server replays and scores it.")
     app.state.store, app.state.key, app.state.names = store, key, names
+    app.add_middleware(StrictJson)  # inside the body limit: it reads at most MAX_BODY bytes
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(assets_dir() / "workshop" / "static")), name="static")
@@ -439,11 +528,13 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
                 if len(raw) > MAX_BODY:
                     raise SubmissionError("file", "too large to be a result file")
                 try:
-                    json.loads(raw)
-                except (UnicodeDecodeError, ValueError):
+                    doc = strict_json(raw)
+                except JsonRefused as exc:
+                    if "nested" in str(exc) or "number" in str(exc):
+                        raise SubmissionError("file", str(exc)) from None
                     raise SubmissionError("file", "this is not a JSON file; the game saves a result as "
                                                   "workshop-CODE-NAME.json") from None
-                entry = EntryIn.model_validate_json(raw).model_dump()
+                entry = EntryIn.model_validate(doc).model_dump()
                 r, new = import_entry(store, entry, s.code)
                 notes.append(f"{name}: {r.participant.name} " + ("added" if new else "was already there"))
             except SubmissionError as exc:
