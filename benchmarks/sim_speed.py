@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import subprocess
 import sys
@@ -22,8 +23,10 @@ import time
 import numpy as np
 import simpy
 
-from sim import load_scenario, run
-from sim.scenario import parse_scenario
+os.environ.setdefault("SERVICEFLOOR_ALLOW_LARGE", "1")  # the memory run is large on purpose (a child inherits it)
+
+from sim import load_scenario, run  # noqa: E402
+from sim.scenario import parse_scenario  # noqa: E402
 
 
 def day_scenario(contacts: int = 9_200, agents: int = 50) -> object:

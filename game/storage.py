@@ -19,7 +19,7 @@ from typing import Any
 from sim import SaveError, read_result
 from sim.dialogue import PLAYS
 from sim.home import data_home
-from sim.runner import play_of, write_atomic
+from sim.runner import play_of, read_json_file, write_atomic
 
 AUTOSAVE_FORMAT = "servicefloor-autosave/1"
 SETTINGS_FORMAT = "servicefloor-settings/1"
@@ -43,13 +43,15 @@ class Settings:
         s = cls()
         try:
             w, h = (int(x) for x in doc.get("window", s.window))
-            s.window = (max(320, w), max(240, h))
+            s.window = (min(16384, max(320, w)), min(16384, max(240, h)))
             s.fullscreen = bool(doc.get("fullscreen", s.fullscreen))
             s.slow_on_call = bool(doc.get("slow_on_call", s.slow_on_call))
-            s.last_scenario = str(doc.get("last_scenario", s.last_scenario))
-            s.seed = max(0, int(doc.get("seed", s.seed)))
-        except (TypeError, ValueError) as exc:
+            s.last_scenario = str(doc.get("last_scenario", s.last_scenario))[:200]
+            s.seed = int(doc.get("seed", s.seed))
+        except (TypeError, ValueError, OverflowError) as exc:
             raise SaveError(f"settings: unexpected value ({exc})") from exc
+        if not 0 <= s.seed < 2**31:
+            raise SaveError(f"settings: seed: expected a whole number from 0 to {2**31 - 1}")
         return s
 
     def to_json(self) -> dict[str, Any]:
@@ -192,16 +194,11 @@ class Storage:
     # -- helpers --------------------------------------------------------
     def _read_json(self, path: Path, what: str) -> Any:
         try:
-            text = path.read_text(encoding="utf-8")
+            return read_json_file(path)
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self._set_aside(path, what, f"cannot be read ({exc})")
-            return None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            self._set_aside(path, what, f"is damaged ({exc.msg} at line {exc.lineno})")
+        except SaveError as exc:
+            self._set_aside(path, what, str(exc).removeprefix(f"{path}: "))
             return None
 
     def _set_aside(self, path: Path, what: str, reason: str) -> None:

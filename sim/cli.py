@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -11,7 +12,8 @@ from typing import Any, Sequence
 from .errors import SaveError, ScenarioError
 from .records import contacts_csv, turns_csv
 from .runner import read_result, replay, run, save_result, write_atomic
-from .scenario import list_scenarios, load_scenario, parse_overrides, with_policies
+from .home import data_home
+from .scenario import ALLOW_LARGE_ENV, MAX_CONTACTS, list_scenarios, load_scenario, parse_overrides, with_policies
 
 DEFAULT_SCENARIO = "calm_weekday"
 
@@ -275,6 +277,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="servicefloor", description="ServiceFloor: simulate and train a customer-service team.")
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"run scenarios that bring more than {MAX_CONTACTS:,} contacts per shift (slow)")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run a scenario headless and print the scores")
@@ -346,8 +350,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def crash_log() -> Path:
+    return data_home() / "logs" / "servicefloor-errors.log"
+
+
+def report_crash(exc: BaseException, what: str = "servicefloor") -> int:
+    """The last resort: one sentence for the user, the traceback in a log file in the user data folder."""
+    import datetime
+    import traceback
+
+    log = crash_log()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        where = f"the details are in {log}"
+    except OSError:
+        where = "the details could not be written to a log file"
+    print(f"{what}: something went wrong that should not have ({type(exc).__name__}); nothing was saved "
+          f"half-way, {where}. Please report it with that file.", file=sys.stderr)
+    return 70
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.allow_large:
+        os.environ[ALLOW_LARGE_ENV] = "1"  # worker processes inherit it
     try:
         return int(args.func(args))
     except ScenarioError as exc:
@@ -364,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("servicefloor: stopped", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on a user's screen
+        return report_crash(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -102,17 +102,42 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
+MAX_SAVE_BYTES = 50_000_000  # a full 8-hour shift's result file is well under 1 MB
+
+
+def read_json_file(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file of ours; raises FileNotFoundError, or SaveError saying why it cannot be used."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_SAVE_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise SaveError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_SAVE_BYTES:
+        raise SaveError(f"{path}: is larger than {MAX_SAVE_BYTES // 1_000_000} MB, far more than any file we write")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SaveError(f"{path}: is not text ({exc.reason})") from exc
+    except json.JSONDecodeError as exc:
+        raise SaveError(f"{path}: is damaged ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError:
+        raise SaveError(f"{path}: is damaged (nested far deeper than any file we write)") from None
+
+
 def save_result(result: Result, path: str | os.PathLike[str], player: str = "") -> None:
     write_atomic(path, json.dumps(result_document(result, player), indent=1, sort_keys=True))
 
 
 def read_result(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = read_json_file(path)
     except FileNotFoundError as exc:
         raise SaveError(f"{path}: file not found") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SaveError(f"{path}: not a readable result file ({exc})") from exc
+    except SaveError as exc:
+        raise SaveError(f"{exc} (not a readable result file)") from None
     if not isinstance(doc, dict) or doc.get("format") != RESULT_FORMAT:
         raise SaveError(f"{path}: format: expected {RESULT_FORMAT!r}")
     for key, kind in (("seed", int), ("decisions", list), ("commands", list), ("scenario", dict)):

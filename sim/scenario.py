@@ -306,6 +306,17 @@ def _override(catalog: dict[str, Any], scenario: dict[str, Any]) -> dict[str, An
     return out
 
 
+# The sane range of every size in a scenario (docs/scenarios.md, "Ranges"): enough for any real
+# contact centre's day, small enough that a typo cannot ask for a run that never ends.
+DAY_S = 86_400.0  # any duration: patience, handling, an interval, the drain
+WEEK_S = 7 * DAY_S  # the longest interval (one long interval is how a queue is validated against Erlang)
+MAX_INTERVALS = 336  # staffing intervals in a shift: a week of half hours
+MAX_HORIZON_S = MAX_INTERVALS * DAY_S  # a time within the shift, whatever its intervals
+MAX_AGENTS = 1000  # agents on shift in one interval (also supervisors, agents an event removes)
+MAX_RATE_PER_HOUR = 20_000.0  # contacts per hour on one channel in one interval
+MAX_MONEY = 10_000_000.0  # any amount of money: a need, an authority limit, a customer's value
+
+
 def _valid_clock(text: str) -> bool:
     """'HH:MM' with 00 <= HH <= 23 and 00 <= MM <= 59."""
     hours, sep, minutes = text.partition(":")
@@ -318,8 +329,8 @@ def _channel(r: Reader, cid: str) -> Channel:
         id=cid,
         name=r.text("name", cid),
         realtime=r.boolean("realtime"),
-        sl_threshold_s=r.number("sl_threshold_s", positive=True),
-        turn_factor=r.number("turn_factor", 1.0, positive=True),
+        sl_threshold_s=r.number("sl_threshold_s", positive=True, hi=DAY_S),
+        turn_factor=r.number("turn_factor", 1.0, positive=True, hi=20.0),
         effort=r.number("effort", 0.0, lo=0.0, hi=100.0),
     )
     r.done()
@@ -331,12 +342,12 @@ def _segment(r: Reader, sid: str) -> Segment:
     s = Segment(
         id=sid,
         name=r.text("name", sid),
-        lifetime_value=r.number("lifetime_value", lo=0.0),
+        lifetime_value=r.number("lifetime_value", lo=0.0, hi=MAX_MONEY),
         jargon_tolerance=r.probability("jargon_tolerance"),
-        speed_expectation_s=r.number("speed_expectation_s", positive=True),
-        patience_mean_s=r.number("patience_mean_s", positive=True),
+        speed_expectation_s=r.number("speed_expectation_s", positive=True, hi=DAY_S),
+        patience_mean_s=r.number("patience_mean_s", positive=True, hi=DAY_S),
         frustration_mean=r.number("frustration_mean", lo=0.0, hi=100.0),
-        frustration_sd=r.number("frustration_sd", 10.0, lo=0.0),
+        frustration_sd=r.number("frustration_sd", 10.0, lo=0.0, hi=100.0),
         trust_mean=r.number("trust_mean", 60.0, lo=0.0, hi=100.0),
         hurdle=r.number("hurdle", 45.0, lo=0.0, hi=100.0),
         retention_base=r.probability("retention_base", 0.9),
@@ -355,10 +366,10 @@ def _goal(r: Reader, gid: str) -> Goal:
         knowledge=r.text("knowledge"),
         wants=r.text("wants", ""),
         goal_met=r.text("goal_met", ""),
-        handle_mean_s=r.number("handle_mean_s", positive=True),
+        handle_mean_s=r.number("handle_mean_s", positive=True, hi=DAY_S),
         handle_cv=r.number("handle_cv", 0.5, lo=0.0, hi=3.0),
         authority_probability=r.probability("authority_probability", 0.0),
-        authority_mean=r.number("authority_mean", 0.0, lo=0.0),
+        authority_mean=r.number("authority_mean", 0.0, lo=0.0, hi=MAX_MONEY),
         frustration_boost=r.number("frustration_boost", 0.0, lo=-100.0, hi=100.0),
         complexity=r.probability("complexity", 0.3),
         needs_acknowledgement=r.boolean("needs_acknowledgement", False),
@@ -373,7 +384,7 @@ def _response(r: Reader, rid: str) -> ResponseKind:
         id=rid,
         label=r.text("label", rid),
         carp=r.text("carp", "", choices=CARP_STEPS),
-        seconds=r.number("seconds", positive=True),
+        seconds=r.number("seconds", positive=True, hi=DAY_S),
         frustration=r.number("frustration", 0.0, lo=-100.0, hi=100.0),
         frustration_hot=r.number("frustration_hot", r.data.get("frustration", 0.0), lo=-100.0, hi=100.0),
         trust=r.number("trust", 0.0, lo=-100.0, hi=100.0),
@@ -384,7 +395,7 @@ def _response(r: Reader, rid: str) -> ResponseKind:
         outcome=r.text("outcome", "", choices=OUTCOMES),
         accuracy=r.number("accuracy", 0.0, lo=-1.0, hi=1.0),
         work_factor=r.number("work_factor", 1.0, lo=0.0, hi=3.0),
-        cost=r.number("cost", 0.0, lo=0.0),
+        cost=r.number("cost", 0.0, lo=0.0, hi=MAX_MONEY),
         promise=r.text("promise", "", choices=PROMISES),
         survey=r.number("survey", 0.0, lo=-2.0, hi=2.0),
         needs_acknowledged=r.boolean("needs_acknowledged", False),
@@ -411,14 +422,14 @@ def _team(r: Reader) -> Team:
         competence_mean=r.probability("competence_mean", 0.6),
         trainability_mean=r.probability("trainability_mean", 0.6),
         trait_sd=r.number("trait_sd", 0.15, lo=0.0, hi=0.5),
-        tenure_weeks_mean=r.number("tenure_weeks_mean", 52.0, lo=0.0),
-        weeks_on_policy=r.number("weeks_on_policy", 8.0, lo=0.0),
+        tenure_weeks_mean=r.number("tenure_weeks_mean", 52.0, lo=0.0, hi=2600.0),
+        weeks_on_policy=r.number("weeks_on_policy", 8.0, lo=0.0, hi=520.0),
         knowledge=r.texts("knowledge", ("billing", "product", "orders", "accounts")),
-        supervisor_delay_s=r.number("supervisor_delay_s", 180.0, lo=0.0),
-        supervisor_handle_s=r.number("supervisor_handle_s", 300.0, positive=True),
-        cost_per_agent_hour=r.number("cost_per_agent_hour", 30.0, lo=0.0),
+        supervisor_delay_s=r.number("supervisor_delay_s", 180.0, lo=0.0, hi=DAY_S),
+        supervisor_handle_s=r.number("supervisor_handle_s", 300.0, positive=True, hi=DAY_S),
+        cost_per_agent_hour=r.number("cost_per_agent_hour", 30.0, lo=0.0, hi=10_000.0),
         stress_per_hard_contact=r.probability("stress_per_hard_contact", 0.15),
-        stress_recovery_s=r.number("stress_recovery_s", 900.0, positive=True),
+        stress_recovery_s=r.number("stress_recovery_s", 900.0, positive=True, hi=DAY_S),
     )
     r.done()
     return t
@@ -426,7 +437,7 @@ def _team(r: Reader) -> Team:
 
 def _policies(r: Reader, segments: Mapping[str, Segment] | None) -> Policies:
     before = len(r.problems)
-    staffing = r.numbers("staffing", lo=0, integer=True)
+    staffing = r.numbers("staffing", lo=0, hi=MAX_AGENTS, integer=True, max_items=MAX_INTERVALS)
     if staffing and len(r.problems) == before and max(staffing) <= 0:
         r.fail("staffing", "expected at least one interval with an agent on shift")
     seg_ids = list(segments) if segments is not None else None
@@ -434,19 +445,19 @@ def _policies(r: Reader, segments: Mapping[str, Segment] | None) -> Policies:
         staffing=staffing,
         channels_open=r.texts("channels_open", CHANNELS, choices=CHANNELS),
         callbacks=r.boolean("callbacks", False),
-        callback_after_s=r.number("callback_after_s", 120.0, lo=0.0),
+        callback_after_s=r.number("callback_after_s", 120.0, lo=0.0, hi=DAY_S),
         hold_messages=r.boolean("hold_messages", False),
-        authority_limit=r.number("authority_limit", 50.0, lo=0.0),
+        authority_limit=r.number("authority_limit", 50.0, lo=0.0, hi=MAX_MONEY),
         escalation=r.text("escalation", "supervisor", choices=ESCALATION_PATHS),
         priority=r.texts("priority", (), choices=seg_ids),
-        wrap_up_s=r.number("wrap_up_s", 30.0, lo=0.0),
+        wrap_up_s=r.number("wrap_up_s", 30.0, lo=0.0, hi=3600.0),
         written_procedures=r.boolean("written_procedures", False),
         training_hours_per_week=r.number("training_hours_per_week", 0.0, lo=0.0, hi=20.0),
         hiring_profile=r.text("hiring_profile", "balanced", choices=HIRING_PROFILES),
         sunset_rule=r.boolean("sunset_rule", False),
         playbook=r.text("playbook", "carp", choices=PLAYBOOKS),
         show_history=r.boolean("show_history", True),
-        supervisors=r.number("supervisors", 1, lo=0, integer=True),
+        supervisors=r.number("supervisors", 1, lo=0, hi=MAX_AGENTS, integer=True),
     )
     if not p.channels_open and r.has("channels_open"):
         r.fail("channels_open", "expected at least one open channel")
@@ -456,22 +467,22 @@ def _policies(r: Reader, segments: Mapping[str, Segment] | None) -> Policies:
 
 def _scoring(r: Reader) -> Scoring:
     before = len(r.problems)
-    stars = r.numbers("stars", (50.0, 70.0, 85.0), lo=0.0)
+    stars = r.numbers("stars", (50.0, 70.0, 85.0), lo=0.0, hi=100.0)
     if len(r.problems) > before:
         stars = (50.0, 70.0, 85.0)  # already reported
     elif len(stars) != 3 or list(stars) != sorted(stars):
         r.fail("stars", f"expected three increasing scores for 1, 2 and 3 stars, got {list(stars)!r}")
         stars = (50.0, 70.0, 85.0)
     s = Scoring(
-        loyalty_weight=r.number("loyalty_weight", 0.4, lo=0.0),
-        speed_weight=r.number("speed_weight", 0.3, lo=0.0),
-        accuracy_weight=r.number("accuracy_weight", 0.3, lo=0.0),
+        loyalty_weight=r.number("loyalty_weight", 0.4, lo=0.0, hi=100.0),
+        speed_weight=r.number("speed_weight", 0.3, lo=0.0, hi=100.0),
+        accuracy_weight=r.number("accuracy_weight", 0.3, lo=0.0, hi=100.0),
         stars=(float(stars[0]), float(stars[1]), float(stars[2])),
         service_level_target=r.probability("service_level_target", 0.8),
-        rework_cost=r.number("rework_cost", 8.0, lo=0.0),
+        rework_cost=r.number("rework_cost", 8.0, lo=0.0, hi=MAX_MONEY),
         complaint_rate=r.probability("complaint_rate", 0.04),
-        word_of_mouth_churned=r.number("word_of_mouth_churned", 9.0, lo=0.0),
-        word_of_mouth_happy=r.number("word_of_mouth_happy", 3.0, lo=0.0),
+        word_of_mouth_churned=r.number("word_of_mouth_churned", 9.0, lo=0.0, hi=1000.0),
+        word_of_mouth_happy=r.number("word_of_mouth_happy", 3.0, lo=0.0, hi=1000.0),
     )
     if s.loyalty_weight + s.speed_weight + s.accuracy_weight <= 0:
         r.fail("loyalty_weight", "expected the three score weights to add up to more than 0")
@@ -488,16 +499,16 @@ def _events(r: Reader, name: str) -> tuple[Event, ...]:
     for i, item in enumerate(raw):
         e = Reader(r.file, item, f"{name}[{i}]", r.problems)
         kind = e.text("kind", choices=("surge", "agent_sick", "announce"))
-        start = e.number("time_s", lo=0.0)
+        start = e.number("time_s", lo=0.0, hi=MAX_HORIZON_S)
         ev = Event(
             kind=kind,
             time_s=start,
-            end_s=e.number("end_s", start, lo=0.0),
+            end_s=e.number("end_s", start, lo=0.0, hi=MAX_HORIZON_S),
             message=e.text("message", ""),
             channels=e.texts("channels", CHANNELS, choices=CHANNELS),
-            multiplier=e.number("multiplier", 1.0, lo=0.0),
+            multiplier=e.number("multiplier", 1.0, lo=0.0, hi=100.0),
             frustration=e.number("frustration", 0.0, lo=-100.0, hi=100.0),
-            agents=e.number("agents", 1, lo=0, integer=True),
+            agents=e.number("agents", 1, lo=0, hi=MAX_AGENTS, integer=True),
         )
         if ev.end_s < ev.time_s:
             e.fail("end_s", f"expected end_s at or after time_s ({ev.time_s:g}), got {ev.end_s:g}")
@@ -570,12 +581,12 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     difficulty = info.number("difficulty", 1, lo=1, hi=5, integer=True)
     targets = _objectives(info)
     objectives = tuple(t.text for t in targets)
-    interval_s = info.number("interval_s", 1800.0, positive=True)
+    interval_s = info.number("interval_s", 1800.0, positive=True, hi=WEEK_S)
     before = len(problems)
     start_clock = info.text("start_clock", "08:00")
     if len(problems) == before and not _valid_clock(start_clock):
         info.fail("start_clock", f"expected a time of day as \"HH:MM\" (00:00 to 23:59), got {start_clock!r}")
-    drain_s = info.number("drain_s", 7200.0, lo=0.0)
+    drain_s = info.number("drain_s", 7200.0, lo=0.0, hi=DAY_S)
     levers = info.texts("levers", (), choices=POLICY_KEYS)
     tutorial = info.boolean("tutorial", False)
     if tutorial and mode == "pure_queue":
@@ -595,7 +606,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
             arr.seen.add(ch)
             arr.fail(ch, f"unknown channel (expected one of {', '.join(CHANNELS)})")
             continue
-        rates = arr.numbers(ch, lo=0.0)
+        rates = arr.numbers(ch, lo=0.0, hi=MAX_RATE_PER_HOUR, max_items=MAX_INTERVALS)
         if rates and policies.staffing and len(rates) != len(policies.staffing):
             arr.fail(ch, f"expected {len(policies.staffing)} rates (one per staffing interval), got {len(rates)}")
         arrivals[ch] = tuple(float(x) for x in rates)
@@ -634,8 +645,8 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     pure = None
     pq = top.sub("pure_queue")
     if mode == "pure_queue":
-        patience = pq.number("patience_mean_s", 0.0, lo=0.0)
-        pure = PureQueue(handle_mean_s=pq.number("handle_mean_s", positive=True),
+        patience = pq.number("patience_mean_s", 0.0, lo=0.0, hi=DAY_S)
+        pure = PureQueue(handle_mean_s=pq.number("handle_mean_s", positive=True, hi=DAY_S),
                          patience_mean_s=patience or None)
         if len(arrivals) != 1:
             problems.append(Problem(source, "arrivals", "expected exactly one channel in pure_queue mode"))
@@ -655,6 +666,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
         policies=policies, scoring=scoring, events=events, pure=pure, scripted=scripted, targets=targets,
         tutorial=tutorial,
     )
+    check_run_size(scen, source)
     return replace(scen, digest=scenario_digest(scen))
 
 
@@ -701,14 +713,14 @@ def _scripted(r: Reader, segments: Mapping[str, Segment], goals: Mapping[str, Go
     for i, item in enumerate(raw):
         e = Reader(r.file, item, r.key(f"scripted[{i}]"), r.problems)
         sc = ScriptedCustomer(
-            arrival_s=e.number("arrival_s", 0.0, lo=0.0),
+            arrival_s=e.number("arrival_s", 0.0, lo=0.0, hi=MAX_HORIZON_S),
             channel=e.text("channel", "phone", choices=list(channels)),
             segment=e.text("segment", choices=list(segments)),
             goal=e.text("goal", choices=list(goals)),
             frustration=e.number("frustration", 30.0, lo=0.0, hi=100.0),
             trust=e.number("trust", 50.0, lo=0.0, hi=100.0),
-            need=e.number("need", 0.0, lo=0.0),
-            history=e.number("history", 0, lo=0, integer=True),
+            need=e.number("need", 0.0, lo=0.0, hi=MAX_MONEY),
+            history=e.number("history", 0, lo=0, hi=1000, integer=True),
             note=e.text("note", ""),
         )
         e.done()
@@ -742,6 +754,42 @@ def list_scenarios() -> list[Path]:
 
 
 # ---------------------------------------------------------------------------
+# How big a run is, before it starts
+# ---------------------------------------------------------------------------
+
+MAX_CONTACTS = 500_000  # expected contacts of one run: about a minute on a laptop; beyond, a flag
+MAX_PURE_CONTACTS = 5_000_000  # pure-queue contacts cost a few microseconds each (no conversation)
+ALLOW_LARGE_ENV = "SERVICEFLOOR_ALLOW_LARGE"
+
+
+def expected_contacts(scen: Scenario) -> float:
+    """The mean number of contacts a run brings (arrival rates x interval lengths, surges included)."""
+    total = float(len(scen.scripted))
+    hours = scen.interval_s / 3600.0
+    for ch, rates in scen.arrivals.items():
+        for i, rate in enumerate(rates):
+            a, b = i * scen.interval_s, (i + 1) * scen.interval_s
+            extra = sum((e.multiplier - 1.0) * max(0.0, min(b, e.end_s) - max(a, e.time_s)) / scen.interval_s
+                        for e in scen.events if e.kind == "surge" and ch in e.channels)
+            total += rate * hours * max(0.0, 1.0 + extra)
+    return total
+
+
+def check_run_size(scen: Scenario, source: str) -> None:
+    """Refuse a scenario whose run would not finish on a laptop, saying why and how to run it anyway."""
+    if os.environ.get(ALLOW_LARGE_ENV) == "1":
+        return
+    n = expected_contacts(scen)
+    limit = MAX_PURE_CONTACTS if scen.mode == "pure_queue" else MAX_CONTACTS
+    if n > limit:
+        raise ScenarioError([Problem(source, "arrivals", (
+            f"this shift would bring about {n:,.0f} contacts ({len(scen.policies.staffing)} intervals of "
+            f"{scen.interval_s:g} s, up to {max(scen.policies.staffing, default=0)} agents); more than "
+            f"{limit:,} takes too long for one run on a laptop. Lower the arrival rates, or run it "
+            f"anyway with --allow-large (or {ALLOW_LARGE_ENV}=1)"))])
+
+
+# ---------------------------------------------------------------------------
 # Policy overrides (command line --set, the game's policy panel)
 # ---------------------------------------------------------------------------
 
@@ -750,7 +798,7 @@ def parse_value(text: str) -> Any:
     """A command-line value in TOML syntax; bare words are strings, a,b,c is a list."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         pass
     if "," in text:
         return [parse_value(part.strip()) for part in text.split(",") if part.strip()]
@@ -784,6 +832,7 @@ def with_policies(scen: Scenario, overrides: Mapping[str, Any], source: str = "-
     if problems:
         raise ScenarioError(problems)
     new = replace(scen, policies=policies)
+    check_run_size(new, source)
     return replace(new, digest=scenario_digest(new))
 
 

@@ -14,13 +14,24 @@ from typing import Any, Iterable
 from .errors import Problem
 
 MISSING: Any = object()
+# No number in a ServiceFloor file needs to be larger than this; anything that is has a range of its
+# own (docs/scenarios.md lists them).  It stops 1e300 and 2**63 before they reach the model.
+NUMBER_CEILING = 1e9
+MAX_FILE_BYTES = 5_000_000  # the largest shipped data file is under 100 kB
 
 
 def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
     """Parse one TOML file; on failure record a problem naming the file and return {}."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(Problem(str(path), "", f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                                                   "a scenario or data file is far smaller"))
+            return {}
+        return tomllib.loads(raw.decode("utf-8"))
+    except RecursionError:
+        problems.append(Problem(str(path), "", "is not usable TOML: arrays or tables nested too deep"))
     except FileNotFoundError:
         problems.append(Problem(str(path), "", "file not found"))
     except IsADirectoryError:
@@ -132,6 +143,9 @@ class Reader:
         if positive and value <= 0:
             self.fail(name, f"expected a number greater than 0, got {value!r}")
             return value
+        if hi is None and abs(value) > NUMBER_CEILING:
+            self.fail(name, f"expected {want} of at most {NUMBER_CEILING:g}, got {value!r}")
+            return int(fallback) if integer else fallback
         if lo is not None and value < lo:
             rng = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
             self.fail(name, f"expected {want} {rng}, got {value!r}")
@@ -188,8 +202,10 @@ class Reader:
         default: Any = MISSING,
         *,
         lo: float | None = None,
+        hi: float | None = None,
         integer: bool = False,
         nonempty: bool = True,
+        max_items: int | None = None,
     ) -> tuple[Any, ...]:
         if name not in self.data and default is not MISSING:
             self.seen.add(name)
@@ -204,9 +220,17 @@ class Reader:
         if nonempty and not value:
             self.fail(name, f"expected a non-empty list of {want}, got an empty list")
             return ()
+        if max_items is not None and len(value) > max_items:
+            self.fail(name, f"expected at most {max_items} {want}, got {len(value)}")
+            return ()
         out = []
+        before = len(self.problems)
         for i, v in enumerate(value):
-            out.append(self.check_number(f"{name}[{i}]", v, lo=lo, integer=integer))
+            out.append(self.check_number(f"{name}[{i}]", v, lo=lo, hi=hi, integer=integer))
+        if len(self.problems) - before > 4:  # one list of bad values: the first, and how many more
+            first, extra = self.problems[before], len(self.problems) - before - 1
+            del self.problems[before:]
+            self.problems.append(Problem(first.file, first.key, f"{first.message} (and {extra} more values like it)"))
         return tuple(out)
 
     def weights(self, name: str, default: Any = MISSING) -> dict[str, float]:
@@ -219,7 +243,7 @@ class Reader:
             return {}
         out: dict[str, float] = {}
         for k, v in value.items():
-            out[k] = float(self.check_number(f"{name}.{k}", v, lo=0.0))
+            out[k] = float(self.check_number(f"{name}.{k}", v, lo=0.0, hi=1e6))
         if out and sum(out.values()) <= 0:
             self.fail(name, "expected at least one weight above 0")
         return out

@@ -155,7 +155,7 @@ def test_validate_prints_every_error_and_exits_1(capsys: pytest.CaptureFixture[s
     assert out[1] == f"FAIL {broken}"
     problems = [line.strip() for line in out[2:]]
     assert sorted(problems) == sorted([
-        f"{broken}: policies.staffing[1]: expected an integer at least 0, got -6",
+        f"{broken}: policies.staffing[1]: expected an integer between 0 and 1000, got -6",
         f"{broken}: policies.callbaks: unknown key (known keys: authority_limit, callback_after_s, callbacks, "
         "channels_open, escalation, hiring_profile, hold_messages, playbook, priority, show_history, staffing, "
         "sunset_rule, supervisors, training_hours_per_week, wrap_up_s, written_procedures)",
