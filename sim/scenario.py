@@ -10,7 +10,9 @@ the same name.  All times are in seconds; money is in the scenario's currency.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import importlib.resources
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -31,10 +33,23 @@ MODES = ("full", "pure_queue")
 
 
 def assets_dir() -> Path:
-    """Where scenarios and the catalog live (``SERVICEFLOOR_ASSETS`` overrides)."""
+    """Where scenarios, the catalog, dialogue, fonts and templates live (``SERVICEFLOOR_ASSETS`` overrides).
+
+    An installed copy (a wheel, pip or pipx) carries them as the package data ``sim/_assets``, found
+    through importlib.resources; a source checkout keeps them in ``assets/`` beside ``sim/`` (the
+    repository layout), mapped to ``sim/_assets`` only when a wheel is built (pyproject.toml).
+    """
     env = os.environ.get("SERVICEFLOOR_ASSETS")
     if env:
         return Path(env)
+    return _packaged_assets()
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_assets() -> Path:
+    installed = importlib.resources.files("sim").joinpath("_assets")
+    if installed.is_dir():
+        return Path(str(installed))
     return Path(__file__).resolve().parent.parent / "assets"
 
 
