@@ -549,3 +549,28 @@ def test_a_result_without_a_single_trainee_answer_is_refused_not_ranked(client):
     assert _submit(client, code, token, dict(doc, decisions=stale)).status_code == 422
     assert client.get(f"/api/sessions/{code}/leaderboard").json() == []
     assert _submit(client, code, token, doc).status_code == 201
+
+
+def test_the_projector_shows_one_moment_at_a_time_hides_names_and_reveals_shares_on_a_click(client):
+    code = _session(client)
+    names = []
+    for name, text in class_results(SCEN, SEED, 4):
+        _submit(client, code, _join(client, code, name), json.loads(text))
+        names.append(name)
+    client.get(f"/?key={client.app.state.key}")
+    first = client.get(f"/sessions/{code}/projector").text
+    assert code in first and 'src="data:image/svg+xml' in first and f"/join/{code}" in first  # QR to the join page
+    assert "4 of 4 finished" in first
+    hidden = html.unescape(client.get(f"/sessions/{code}/projector", params={"m": 1}).text)
+    assert "Key moment 1 of" in hidden and "hidden until you reveal" in hidden and "trainee\u00a0" not in hidden
+    assert "\u00a0% \u00b7" not in hidden  # no shares before the reveal
+    shown = html.unescape(client.get(f"/sessions/{code}/projector", params={"m": 1, "reveal": 1}).text)
+    assert re.search(r"\d+\u00a0% \u00b7 \d+ trainees?", shown)  # "50 % · 2 trainees"
+    assert shown.count('<li class="tone-') <= 4 and ("\u2713" in shown or "\u2717" in shown)
+    for name in names:
+        assert name not in shown and name not in hidden and name not in first  # names never on the projector
+    assert "Key moment" in client.get(f"/sessions/{code}/projector", params={"m": 999}).text  # clamped
+    join = client.get(f"/join/{code}")  # the QR code's page needs no key
+    client.cookies.clear()
+    join = client.get(f"/join/{code}")
+    assert join.status_code == 200 and code in join.text and "Join workshop" in join.text

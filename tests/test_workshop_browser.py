@@ -149,3 +149,33 @@ def test_hostile_and_apostrophe_names_run_nothing_and_remove_asks_and_can_be_und
         assert browser.title == title and browser.execute_script("return window.pwned === undefined")
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and e["source"] != "network"]
         assert errors == [], errors  # no Content-Security-Policy violations either
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1920, 1080)])
+def test_the_projector_fits_the_screen_at_1024x768_and_1920x1080(browser, tmp_path, width, height):
+    with LiveServer(tmp_path / "w.db") as srv:
+        client = WorkshopClient(srv.url)
+        browser.get(f"{srv.url}/?key={srv.key}")
+        Select(browser.find_element(By.NAME, "scenario")).select_by_value("three_reps")
+        browser.find_element(By.CSS_SELECTOR, "#new-session button").click()
+        WebDriverWait(browser, 20).until(lambda d: "/sessions/" in d.current_url)
+        code = browser.find_element(By.ID, "join-code").text.strip()
+        for name, text in class_results("three_reps", 1, 12):
+            client.submit(code, client.join(code, name)["token"], json.loads(text))
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            shots = os.environ.get("SERVICEFLOOR_SHOTS")
+            for slide, query in (("join", "m=0"), ("hidden", "m=1"), ("revealed", "m=1&reveal=1")):
+                browser.get(f"{srv.url}/sessions/{code}/projector?{query}")
+                size = browser.execute_script(
+                    "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight,"
+                    " window.innerWidth, window.innerHeight];")
+                assert size[0] <= size[2], (slide, size)  # nothing overflows sideways
+                assert size[1] <= size[3] * 1.15, (slide, size)  # one screen, not 5,000 px
+                if shots:
+                    browser.save_screenshot(os.path.join(shots, f"27-projector-{slide}-{width}x{height}.png"))
+            browser.find_element(By.ID, "next").click()  # the click from moment 1 goes to moment 2
+            WebDriverWait(browser, 10).until(lambda d: "Key moment 2" in d.page_source)
+        finally:
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

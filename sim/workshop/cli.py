@@ -63,8 +63,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"servicefloor: cannot serve on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
-    app = create_app(args.db, grading_workers=args.grading_workers)
     shown = lan_address() if args.host in ("0.0.0.0", "::", "") else args.host
+    app = create_app(args.db, grading_workers=args.grading_workers, address=f"http://{shown}:{args.port}")
     print(f"ServiceFloor workshop server, results in {args.db}")
     print(f"  Give the class this address:  http://{shown}:{args.port}")
     print(f"  Instructor dashboard:         http://{shown}:{args.port}/?key={app.state.key}")

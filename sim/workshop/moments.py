@@ -42,6 +42,20 @@ class Option:
             return "good" if self.mean_delta < -0.5 else "mixed"
         return "bad" if self.goal_met == 0.0 else "mixed"
 
+    @property
+    def mark(self) -> str:
+        """The tone as a mark, so it reads without colour (and in print): good, bad or mixed."""
+        return {"good": "\u2713", "bad": "\u2717"}.get(self.tone, "~")
+
+    @property
+    def tone_words(self) -> str:
+        return {"good": "worked", "bad": "backfired"}.get(self.tone, "mixed")
+
+    def share_text(self) -> str:
+        """'4 % \u00b7 1 trainee': the share and the count behind it."""
+        who = "trainee" if self.count == 1 else "trainees"
+        return f"{self.share * 100:.0f}\u00a0% \u00b7 {self.count} {who}"
+
     def sentence(self) -> str:
         move = "fell" if self.mean_delta < -0.5 else "rose" if self.mean_delta > 0.5 else "barely moved"
         by = f" by {abs(self.mean_delta):.0f} points" if move != "barely moved" else ""

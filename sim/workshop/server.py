@@ -267,9 +267,21 @@ Token = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 # ---------------------------------------------------------------------------
 
 
-def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
+PROJECTOR_TOP = 4  # options shown per key moment on the projector (the rest are counted)
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of `text` as an SVG data URI (segno: a maintained QR library; no hand-made encoder)."""
+    import segno
+
+    return str(segno.make(text, error="m").svg_data_uri(scale=8, border=2))
+
+
+def create_app(db: str | Path, grading_workers: int = 0, address: str | None = None) -> FastAPI:
     """The workshop web application over the SQLite database `db`.
 
+    `address` is the class's address (the server command passes the LAN address it prints);
+    without it the pages show the address the instructor's browser used.
     `grading_workers` > 0 replays submissions in that many worker processes, so a burst of
     submissions uses every core and never holds up joining or the dashboard (the server
     command uses one per core); 0 replays them in the request's thread (tests, small classes).
@@ -441,9 +453,28 @@ def create_app(db: str | Path, grading_workers: int = 0) -> FastAPI:
                 cell[1] += 1
         return [(t, m, n) for t, (m, n) in texts.items()]
 
+    def class_address(request: Request) -> str:
+        return (address or str(request.base_url)).rstrip("/")
+
+    @app.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def join_page(request: Request, code: str) -> HTMLResponse:
+        """What a trainee's phone shows after scanning the projector's QR code: how to join from the game."""
+        s = store.open_session(code)
+        return page(request, "join.html", s=s, address=class_address(request), scenario_name=names.get(s.scenario, ""))
+
+    @app.get("/sessions/{code}/projector", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
+    def projector(request: Request, code: str, m: int = 0, reveal: int = 0) -> HTMLResponse:
+        """One key moment at a time in large type; the class's choices appear when the instructor reveals them."""
+        view = _session_view(code)
+        slide = min(max(0, m), len(view["moments"]))
+        join_url = f"{class_address(request)}/join/{view['s'].code}"
+        return page(request, "projector.html", slide=slide, reveal=bool(reveal), top=PROJECTOR_TOP,
+                    address=class_address(request), join_url=join_url, qr=qr_data_uri(join_url),
+                    joined=len(view["participants"]), finished=len(view["results"]), **view)
+
     @app.get("/sessions/{code}", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def dashboard(request: Request, code: str, notes: str = "") -> HTMLResponse:
-        return page(request, "session.html", address=str(request.base_url).rstrip("/"),
+        return page(request, "session.html", address=class_address(request),
                     notes=notes_after_upload.pop(notes, []), removed=store.removed(code), **_session_view(code))
 
     @app.get("/sessions/{code}/live", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
