@@ -574,3 +574,29 @@ def test_the_projector_shows_one_moment_at_a_time_hides_names_and_reveals_shares
     client.cookies.clear()
     join = client.get(f"/join/{code}")
     assert join.status_code == 200 and code in join.text and "Join workshop" in join.text
+
+
+def test_the_csv_exports_carry_the_session_iso_times_levers_and_every_decision(tmp_path):
+    from sim import load_scenario
+    from sim.model import clock_text
+
+    c = TestClient(create_app(tmp_path / "w.db"))
+    scen = "public_complaint"  # a scenario with levers
+    code = _session(c, scenario=scen, locked=False)
+    doc = result_doc(scen, SEED, 0)
+    late = max(float(d["time"]) for d in doc["decisions"]) + 1.0  # after the trainee's last answer: it changes none
+    doc["commands"] = [*doc["commands"], {"time": late, "type": "policy", "key": "authority_limit", "value": 80}]
+    r = _submit(c, code, _join(c, code, "Ana"), doc)
+    assert r.status_code == 201, r.text
+    c.get(f"/?key={c.app.state.key}")
+    rows = list(csv.DictReader(io.StringIO(c.get(f"/sessions/{code}/results.csv").content.decode("utf-8-sig"))))
+    (row,) = rows
+    assert (row["session"], row["scenario"], row["seed"]) == (code, scen, str(SEED))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["received"])
+    start = load_scenario(scen).start_clock
+    assert row["lever_changes"] == "1" and row["levers"] == f"authority_limit=80 at {clock_text(start, late)}"
+    assert float(row["staff_cost"]) > 0 and row["money_paid"] != ""
+    long = list(csv.DictReader(io.StringIO(c.get(f"/sessions/{code}/decisions.csv").content.decode("utf-8-sig"))))
+    assert len(long) >= 3
+    assert {d["name"] for d in long} == {"Ana"} and all(d["response_label"] for d in long)
+    assert [d["step"] for d in long if d["customer"] == "1"][:3] == ["1", "2", "3"]

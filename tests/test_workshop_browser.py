@@ -179,3 +179,25 @@ def test_the_projector_fits_the_screen_at_1024x768_and_1920x1080(browser, tmp_pa
             WebDriverWait(browser, 10).until(lambda d: "Key moment 2" in d.page_source)
         finally:
             browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_printed_report_of_a_20_trainee_class_is_a_handful_of_a4_pages(tmp_path):
+    import re
+    import subprocess
+
+    from sim.workshop.store import Store
+
+    db = tmp_path / "w.db"
+    with LiveServer(db) as srv:
+        code = Store(db).create_session("Tuesday class", "calm_weekday", 1, True, 0).code
+        client = WorkshopClient(srv.url)
+        for name, text in class_results("calm_weekday", 1, 20):
+            client.submit(code, client.join(code, name)["token"], json.loads(text))
+        pdf = tmp_path / "report.pdf"
+        subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'chromium'}", "--no-pdf-header-footer",
+                        f"--print-to-pdf={pdf}", f"{srv.url}/sessions/{code}/report?key={srv.key}"],
+                       capture_output=True, timeout=120, check=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 2 <= pages <= 6, pages  # it was 29 to 40 before the print layout
+    if os.environ.get("SERVICEFLOOR_SHOTS"):
+        shutil.copy(pdf, os.path.join(os.environ["SERVICEFLOOR_SHOTS"], "26-workshop-report.pdf"))

@@ -32,6 +32,7 @@ class Option:
     share: float
     mean_delta: float  # frustration change over the turn, points on 0-100
     goal_met: float  # share of these customers whose goal was met in the end
+    unit: str = "trainee"  # what one count is: a trainee (by customer) or a call (by mood: a trainee has many)
 
     @property
     def tone(self) -> str:
@@ -53,7 +54,7 @@ class Option:
 
     def share_text(self) -> str:
         """'4 % \u00b7 1 trainee': the share and the count behind it."""
-        who = "trainee" if self.count == 1 else "trainees"
+        who = self.unit if self.count == 1 else f"{self.unit}s"
         return f"{self.share * 100:.0f}\u00a0% \u00b7 {self.count} {who}"
 
     def sentence(self) -> str:
@@ -68,21 +69,26 @@ class Moment:
     ordinal: int  # the trainee's n-th customer
     step: int  # the trainee's k-th response to them
     title: str
-    reached: int  # how many trainees got to this moment
+    reached: int  # how many trainees (by customer) or calls (by mood) got to this moment
     options: tuple[Option, ...]  # most chosen first
+    unit: str = "trainee"
+
+    @property
+    def reached_text(self) -> str:
+        return f"{self.reached} {self.unit if self.reached == 1 else self.unit + 's'}"
 
 
 UPSET_FIRST = tuple(reversed(MOODS))  # the order moments grouped by mood are listed in
 ORDINALS = {1: "first", 2: "second", 3: "third"}
 
 
-def _options(rows: list[Mapping[str, Any]], labels: Mapping[str, str]) -> tuple[Option, ...]:
+def _options(rows: list[Mapping[str, Any]], labels: Mapping[str, str], unit: str = "trainee") -> tuple[Option, ...]:
     by_kind: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
     opts = [Option(kind, labels.get(kind, kind), len(rs), len(rs) / len(rows),
                    sum(float(r["delta"]) for r in rs) / len(rs),
-                   sum(bool(r["goal_met"]) for r in rs) / len(rs))
+                   sum(bool(r["goal_met"]) for r in rs) / len(rs), unit)
             for kind, rs in by_kind.items()]
     opts.sort(key=lambda o: (-o.count, o.mean_delta, o.kind))
     return tuple(opts)
@@ -121,5 +127,6 @@ def key_moments(plays: Sequence[Sequence[Mapping[str, Any]]], labels: Mapping[st
             seg = Counter(r["segment"] for r in rows).most_common(1)[0][0]
             title = (f"Customer {n} ({mood} {seg.replace('_', ' ')}, {goal_names.get(goal, goal).lower()}): "
                      f"your {which} response")
-        out.append(Moment(n, k, title, len(rows), _options(rows, labels)))
+        unit = "call" if by == "mood" else "trainee"
+        out.append(Moment(n, k, title, len(rows), _options(rows, labels, unit), unit))
     return out

@@ -15,7 +15,7 @@ import io
 import json
 import multiprocessing as mp
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -484,7 +484,7 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
 
     @app.get("/sessions/{code}/report", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def report(request: Request, code: str) -> HTMLResponse:
-        return page(request, "report.html", **_session_view(code))
+        return page(request, "report.html", top=PROJECTOR_TOP, **_session_view(code))
 
     @app.get("/sessions/{code}/compare", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def side_by_side(request: Request, code: str, a: int = 0, b: int = 0, customer: int = 1) -> HTMLResponse:
@@ -521,24 +521,48 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
 
     @app.get("/sessions/{code}/results.csv", include_in_schema=False, dependencies=PAGE)
     def results_csv(code: str) -> PlainTextResponse:
+        """One row per trainee: who, the scores, what it cost, the levers they pulled; spreadsheet-safe."""
         s = store.session(code)
+        scen = load_scenario(s.scenario)
         out = io.StringIO()
         w = SafeCsv(out)
-        w.writerow(["rank", "name", "score", "stars", "loyalty", "speed", "accuracy", "objectives_met", "objectives",
-                    "service_level", "abandon_rate", "asa_s", "goal_met_rate", "first_contact_resolution",
-                    "correct_info_rate", "retention", "csat", "responses_chosen", "source", "received", "flags"])
+        w.writerow(["session", "scenario", "seed", "rank", "name", "score", "stars", "loyalty", "speed", "accuracy",
+                    "objectives_met", "objectives", "service_level", "abandon_rate", "asa_s", "goal_met_rate",
+                    "first_contact_resolution", "correct_info_rate", "retention", "csat", "staff_cost",
+                    "money_paid", "lever_changes", "levers", "responses_chosen", "source", "received", "flags"])
         by_pid = {r.participant.id: r for r in store.results(s.code)}
+        commands = store.commands(s.code)
         for st in standings(list(by_pid.values())):
             r = by_pid[st.participant_id]
             sp, acc, loy = r.scores["speed"], r.scores["accuracy"], r.scores["loyalty"]
-            w.writerow([st.rank, st.name, st.score, st.stars, st.loyalty, st.speed, st.accuracy, st.objectives_met,
-                        st.objectives, sp.get("service_level"), sp.get("abandon_rate"), sp.get("asa_s"),
-                        acc.get("goal_met_rate"), acc.get("first_contact_resolution"), acc.get("correct_info_rate"),
-                        loy.get("retention"), loy.get("csat"), len(r.choices), r.source, round(r.received, 3),
-                        " | ".join(r.flags)])
-        # UTF-8 with a byte-order mark, so a spreadsheet reads names like Siobhán right
-        return PlainTextResponse("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                                 headers={"content-disposition": f'attachment; filename="workshop-{s.code}.csv"'})
+            levers = [lever_text(c, scen.start_clock) for c in commands.get(st.participant_id, [])
+                      if c.get("type") == "policy"]
+            w.writerow([s.code, s.scenario, s.seed, st.rank, st.name, st.score, st.stars, st.loyalty, st.speed,
+                        st.accuracy, st.objectives_met, st.objectives, sp.get("service_level"), sp.get("abandon_rate"),
+                        sp.get("asa_s"), acc.get("goal_met_rate"), acc.get("first_contact_resolution"),
+                        acc.get("correct_info_rate"), loy.get("retention"), loy.get("csat"),
+                        r.scores.get("staff_cost"), loy.get("money_paid"), len(levers), " | ".join(levers),
+                        len(r.choices), r.source, iso_time(r.received), " | ".join(r.flags)])
+        return _csv(out, f"workshop-{s.code}.csv")
+
+    @app.get("/sessions/{code}/decisions.csv", include_in_schema=False, dependencies=PAGE)
+    def decisions_csv(code: str) -> PlainTextResponse:
+        """Long format for assessment records: one row per response a trainee chose, with what followed."""
+        s = store.session(code)
+        scen = load_scenario(s.scenario)
+        labels = {k: v.label for k, v in scen.responses.items()}
+        out = io.StringIO()
+        w = SafeCsv(out)
+        w.writerow(["session", "scenario", "seed", "name", "customer", "step", "turn", "response", "response_label",
+                    "mood_before", "above_hurdle", "acknowledged_before", "goal", "segment",
+                    "frustration_change", "verdict", "customer_goal_met", "received"])
+        for r in store.results(s.code):
+            for c in r.choices:
+                w.writerow([s.code, s.scenario, s.seed, r.participant.name, c.get("ordinal"), c.get("step"),
+                            c.get("turn"), c.get("kind"), labels.get(str(c.get("kind")), c.get("kind")),
+                            c.get("mood"), c.get("hot"), c.get("acknowledged"), c.get("goal"), c.get("segment"),
+                            c.get("delta"), c.get("verdict"), c.get("goal_met"), iso_time(r.received)])
+        return _csv(out, f"workshop-{s.code}-decisions.csv")
 
     @app.get("/sessions/{code}/playbook.toml", include_in_schema=False, dependencies=PAGE)
     def playbook(code: str) -> PlainTextResponse:
@@ -602,6 +626,30 @@ class SafeCsv:
 
     def writerow(self, row: list[Any]) -> None:
         self._w.writerow([self.cell(v) for v in row])
+
+
+def iso_time(t: float) -> str:
+    """A stored time as ISO 8601 in UTC (2026-12-02T14:05:09Z): what a spreadsheet and a records system read."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lever_text(cmd: Mapping[str, Any], start_clock: str) -> str:
+    """A replayed policy command in words for the CSV: 'staffing=[6, 7] at 09:15'."""
+    from ..model import clock_text
+
+    value = cmd.get("value")
+    shown = json.dumps(value) if isinstance(value, (list, dict)) else str(value).lower() \
+        if isinstance(value, bool) else str(value)
+    t = float(cmd.get("time", 0.0))
+    return f"{cmd.get('key')}={shown}" + (f" at {clock_text(start_clock, t)}" if t > 0 else " from the start")
+
+
+def _csv(out: io.StringIO, filename: str) -> PlainTextResponse:
+    # UTF-8 with a byte-order mark, so a spreadsheet reads names like Siobhán right
+    return PlainTextResponse("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                             headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 def _safe_next(path: str) -> str:

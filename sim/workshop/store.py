@@ -294,6 +294,13 @@ class Store:
                               (code.upper(),)).fetchall()
         return [self._result_row(r) for r in rows]
 
+    def commands(self, code: str) -> dict[int, list[dict[str, Any]]]:
+        """Each participant's replayed policy and take-calls commands (from the stored result document)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT participant, json_extract(document, '$.commands') FROM results WHERE code=?",
+                              (code.upper(),)).fetchall()
+        return {int(pid): list(json.loads(cmds or "[]")) for pid, cmds in rows}
+
     def conversations(self, rid: int) -> list[dict[str, Any]]:
         """A result's conversations as text (for the side-by-side page)."""
         with self._connect() as db:
