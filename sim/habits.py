@@ -8,7 +8,9 @@ paired difference is the cost (or the gain) of that one habit.
 
 Every habit is a pure function of what the agent can see (`TurnView`) and of
 what the plain CARP playbook would say next: no state, no random draws, so a
-run with habits is as deterministic for its seed as any other.
+run with habits is as deterministic for its seed as any other.  A habit that
+skips a line lets CARP carry on as if it had been said; one that swaps a line
+for another says the other once per contact and then skips the line.
 
 `Habits(names, script)` is the responder: it first answers a `script` of
 response kinds in order for each contact (turn 0, 1, ... of the contact),
@@ -43,33 +45,51 @@ class Habit:
     rule: Rule
 
 
-def _skip(kind: str, times: int = 1, instead: str = "") -> Rule:
-    """Never say `kind`: the playbook goes on as if it had been said (`times` times).
+def _pretend(v: TurnView, kind: str, times: int = 1) -> TurnView:
+    """The view as if `kind` had been said (at least `times` times) in this contact."""
+    return replace(v, used=v.used + (kind,) * max(1, times - v.used.count(kind)))
 
-    Where the playbook would still pick it (CARP's last resort while a customer stays
-    hot is another acknowledgement), `instead` is said.
+
+def _skip(kind: str, times: int = 1, instead: str = "") -> Rule:
+    """Never say `kind`: where the playbook would, it goes on as if `kind` had been said.
+
+    `times`: as if said that often (CARP asks up to three diagnostic questions).  Where the
+    playbook would still pick it (CARP's last resort while a customer stays hot is another
+    acknowledgement), `instead` is said.
     """
     def rule(v: TurnView, nxt: Next) -> str:
-        seen = v.used.count(kind)
-        pretend = replace(v, used=v.used + (kind,) * max(0, times - seen))
-        choice = nxt(pretend)
+        choice = nxt(v)
+        if choice != kind:
+            return choice
+        choice = nxt(_pretend(v, kind, times))
         return instead if choice == kind and instead else choice
     return rule
 
 
 def _swap(kind: str, other: str, when: Callable[[TurnView], bool] = lambda v: True) -> Rule:
-    """Say `other` wherever the playbook would say `kind` (and `when` holds)."""
+    """Say `other` where the playbook would say `kind` (and `when` holds).
+
+    Once `other` has been said in the contact, a later `kind` is skipped instead (the playbook
+    goes on as if it had been said), so the swap does not repeat the same line all call long.
+    """
     def rule(v: TurnView, nxt: Next) -> str:
         choice = nxt(v)
-        return other if choice == kind and when(v) else choice
+        if choice != kind or not when(v):
+            return choice
+        if other not in v.used:
+            return other
+        return nxt(_pretend(v, kind))
     return rule
 
 
-def _before_answer(kind: str, when: Callable[[TurnView], bool]) -> Rule:
-    """Say `kind` once, just before the playbook's answer, for contacts where `when` holds."""
+ENDINGS = ("answer", "promise_follow_up")  # CARP's last words in a contact it can settle itself
+
+
+def _before_ending(kind: str, when: Callable[[TurnView], bool]) -> Rule:
+    """Say `kind` once, just before the playbook's answer or follow-up promise, where `when` holds."""
     def rule(v: TurnView, nxt: Next) -> str:
         choice = nxt(v)
-        if choice == "answer" and when(v) and kind not in v.used:
+        if choice in ENDINGS and when(v) and kind not in v.used:
             return kind
         return choice
     return rule
@@ -113,11 +133,7 @@ def _is(segment: str) -> Callable[[TurnView], bool]:
 
 
 def _precise_for_professionals(v: TurnView, nxt: Next) -> str:
-    choice = nxt(v)
-    kind = _precise_kind(v)
-    if choice == "answer" and v.segment == "professional" and kind not in v.used:
-        return kind
-    return choice
+    return _before_ending(_precise_kind(v), _is("professional"))(v, nxt)
 
 
 HABITS: dict[str, Habit] = {h.name: h for h in (
@@ -157,10 +173,11 @@ HABITS: dict[str, Habit] = {h.name: h for h in (
     Habit("jargon_for_end_users", "explains in technical terms where CARP explains plainly to an end user",
           _swap("plain_language", "jargon", _is("end_user"))),
     Habit("no_plain_language", "never explains in plain words", _skip("plain_language")),
-    Habit("plain_for_professionals", "explains in plain words just before answering a professional",
-          _before_answer("plain_language", _is("professional"))),
-    Habit("precise_for_professionals", "gives the precise technical explanation just before answering a "
-          "professional (the first of " + ", ".join(PRECISE_KINDS) + " the scenario has)",
+    Habit("plain_for_professionals", "explains in plain words just before answering (or promising a follow-up "
+          "to) a professional",
+          _before_ending("plain_language", _is("professional"))),
+    Habit("precise_for_professionals", "gives the precise technical explanation just before answering (or "
+          "promising a follow-up to) a professional (the first of " + ", ".join(PRECISE_KINDS) + " the scenario has)",
           _precise_for_professionals),
 )}
 
@@ -176,7 +193,7 @@ class Habits:
         self.script = tuple(script)
         carp = Playbook("carp")
         decide: Next = carp.decide
-        for name in self.habits:  # the first habit named is applied last, on top of the others
+        for name in self.habits:  # each habit edits what CARP with the habits before it would say
             decide = _layer(HABITS[name].rule, decide)
         self._decide = decide
 
@@ -193,4 +210,4 @@ def _layer(rule: Rule, nxt: Next) -> Next:
     return lambda v: rule(v, nxt)
 
 
-__all__ = ["HABITS", "Habit", "Habits", "PRECISE_KINDS"]
+__all__ = ["ENDINGS", "HABITS", "Habit", "Habits", "PRECISE_KINDS"]
