@@ -75,6 +75,7 @@ class Side:
         return bool(self.habits or self.script)
 
     def overrides(self) -> dict[str, Any]:
+        """The policy changes as `sim.scenario.with_policies` takes them (lists, not tuples)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.policies}
 
     def describe(self) -> str:
@@ -211,7 +212,23 @@ def shipped_scenario(sid: str) -> Scenario | None:
 
 
 def _policy_value(v: Any) -> Any:
-    return tuple(v) if isinstance(v, list) else v
+    """A TOML value as a hashable one: lists as tuples (tables cannot be policy values; with_policies says so)."""
+    if isinstance(v, list):
+        return tuple(_policy_value(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _policy_value(x)) for k, x in v.items()))
+    return v
+
+
+def _effective(scen: Scenario | None, side: Side) -> Any:
+    """What a side really runs: the policies it ends up with and how its agents talk (None if unknown)."""
+    if scen is None:
+        return None
+    try:
+        policies = with_policies(scen, side.overrides()).policies if side.policies else scen.policies
+    except ScenarioError:
+        return None
+    return (policies, side.habits, side.script)
 
 
 def _side(r: Reader, scen: Scenario | None) -> Side:
@@ -222,7 +239,7 @@ def _side(r: Reader, scen: Scenario | None) -> Side:
     pol.seen.update(pol.data)
     if scen is not None and policies:
         try:
-            with_policies(scen, dict((k, list(v) if isinstance(v, tuple) else v) for k, v in policies))
+            with_policies(scen, Side(policies=policies).overrides())
         except ScenarioError as exc:
             for p in exc.problems:
                 pol.fail(p.key, f"cannot be applied to scenario {scen.id!r}: {p.message}")
@@ -266,8 +283,10 @@ def _check(r: Reader, lid: str, index: int) -> Check:
     reps = r.number("replications", DEFAULT_REPLICATIONS, lo=2, hi=MAX_REPLICATIONS, integer=True)
     base = _side(r.sub("base"), scen)
     variant = _side(r.sub("variant"), scen)
-    if base == variant and not any(p.key.startswith(r.prefix) for p in r.problems):
-        r.fail("variant", "expected a variant that differs from the base")
+    same = base == variant or (_effective(scen, base) is not None and _effective(scen, base) == _effective(scen, variant))
+    if same and not any(p.key.startswith(r.prefix) for p in r.problems):
+        r.fail("variant", "expected a variant that differs from the base (as run: the same policies, habits "
+               "and script)")
     r.done()
     return Check(lesson=lid, index=index, claim=claim, scenario=sid, metric=metric, expect=expect,
                  min_effect=float(min_effect), replications=int(reps), base=base, variant=variant)

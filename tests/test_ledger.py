@@ -112,6 +112,8 @@ BAD = [
      "lessons.demo.checks[0].variant.mood", ["unknown key", "habits", "policies", "script"]),
     ('variant = { habits = ["skip_acknowledge"] }', 'variant = {}', "lessons.demo.checks[0].variant",
      ["differs from the base"]),
+    ('variant = { habits = ["skip_acknowledge"] }', 'variant = { policies = { playbook = "carp", supervisors = 1 } }',
+     "lessons.demo.checks[0].variant", ["differs from the base", "as run"]),
     ('variant = { habits = ["skip_acknowledge"] }',
      'variant = { habits = ["quick_fix"], policies = { playbook = "by_the_script" } }',
      "lessons.demo.checks[0].variant.policies.playbook", ["CARP", "'by_the_script'"]),
