@@ -107,8 +107,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate_lessons(path: str | None) -> bool:
+    """Check a lessons file (default: the shipped one), checks included; print ok or every problem."""
+    from .lessons import load_lessons
+    from .scenario import assets_dir
+
+    shown = path or str(assets_dir() / "lessons.toml")
+    try:
+        lessons = load_lessons(path)
+    except ScenarioError as exc:
+        print(f"FAIL {shown}")
+        for problem in exc.problems:
+            print(f"  {problem}")
+        return False
+    checks = sum(len(lesson.checks) for lesson in lessons)
+    print(f"ok   {shown} ({len(lessons)} lessons, {checks} checks)")
+    return True
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    paths = args.scenarios or [str(p) for p in list_scenarios()]
+    """Scenarios, and the lessons file: every shipped file without arguments, or the files named
+    (a file called lessons.toml is read as a lessons file)."""
+    named = args.scenarios or []
+    paths = [p for p in named if Path(p).name != "lessons.toml"] if named else [str(p) for p in list_scenarios()]
+    lesson_files: list[str | None] = [p for p in named if Path(p).name == "lessons.toml"] if named else [None]
     bad = 0
     for p in paths:
         try:
@@ -120,6 +142,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"  {problem}")
         else:
             print(f"ok   {p} ({scen.name}, {scen.intervals} intervals, mode {scen.mode})")
+    for lp in lesson_files:
+        bad += not _validate_lessons(lp)
     return 1 if bad else 0
 
 
@@ -275,6 +299,36 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 130 if study.interrupted else 0
 
 
+def cmd_lessons(args: argparse.Namespace) -> int:
+    from .ledger import (LedgerError, format_ledger, ledger_csv, ledger_html, ledger_json, ledger_markdown,
+                         run_ledger, select)
+    from .lessons import load_lessons
+
+    lessons = load_lessons()
+    try:
+        picked = select(lessons, args.lessons)
+    except LedgerError as exc:
+        print(f"servicefloor: {exc}", file=sys.stderr)
+        return 2
+    del picked  # unknown ids are refused before any run
+    ledger = run_ledger(args.lessons, args.replications, args.workers,
+                        lambda n: _lab_progress(args, n, "lessons"), lessons)
+    if args.json:
+        print(ledger_json(ledger))
+    else:
+        print(format_ledger(ledger))
+        print()
+    _lab_write(args, "lessons", {".csv": ledger_csv(ledger), ".html": ledger_html(ledger)})
+    if args.markdown:
+        command = "servicefloor lessons" + "".join(f" {n}" for n in args.lessons) + (
+            f" --replications {args.replications}" if args.replications else "")
+        write_atomic(args.markdown, ledger_markdown(ledger, command))
+        print(f"wrote {args.markdown}")
+    if ledger.interrupted:
+        return 130
+    return 0 if ledger.all_hold else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="servicefloor", description="ServiceFloor: simulate and train a customer-service team.")
     p.add_argument("--allow-large", action="store_true",
@@ -291,8 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print the scores as JSON")
     r.set_defaults(func=cmd_run)
 
-    v = sub.add_parser("validate", help="check scenario files and print every error")
-    v.add_argument("scenarios", nargs="*", help="files to check (default: every shipped scenario)")
+    v = sub.add_parser("validate", help="check scenario files and the lessons file and print every error")
+    v.add_argument("scenarios", nargs="*", help="files to check (default: every shipped scenario and "
+                                                "assets/lessons.toml; a file named lessons.toml is read as lessons)")
     v.set_defaults(func=cmd_validate)
 
     rp = sub.add_parser("replay", help="re-run a result file and check its scores")
@@ -344,6 +399,29 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a policy first (repeatable)")
     _lab_options(co, 20)
     co.set_defaults(func=cmd_cost)
+
+    le = sub.add_parser(
+        "lessons", help="run the lesson ledger: every lesson's checks as paired experiments, with verdicts",
+        description="Run the checks of assets/lessons.toml: for each, the base and the variant side of its "
+                    "scenario on seeds 1..N (common random numbers), the mean paired difference of its score "
+                    "with a 95 %% t interval, and a verdict: holds (the interval lies on the claimed side and "
+                    "the effect is at least min_effect), fails (clearly on the wrong side), too weak (neither), "
+                    "no check (the lesson has none). Writes lessons.csv and lessons.html to --out.",
+        epilog="exit status: 0 when every check asked for holds; 1 when any fails, is too weak or a lesson "
+               "asked for has no check; 2 for an unknown lesson id or unusable input; 130 when stopped with Ctrl-C.")
+    le.add_argument("lessons", nargs="*", metavar="LESSON",
+                    help="lesson ids to run, or one check as id[K] (default: every lesson)")
+    le.add_argument("--replications", "-n", type=int, default=None, metavar="N",
+                    help="paired seeds 1..N for every check (default: each check's own, 20 unless it says)")
+    le.add_argument("--workers", "-j", type=int, default=1, metavar="K",
+                    help="worker processes (default 1); the results are the same for any K")
+    le.add_argument("--out", default="out/lessons", metavar="DIR",
+                    help="folder for lessons.csv and lessons.html (default out/lessons)")
+    le.add_argument("--json", action="store_true", help="print the ledger as JSON instead of the table")
+    le.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown (e.g. docs/lessons.md)")
+    le.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar on stderr (default: only on a terminal)")
+    le.set_defaults(func=cmd_lessons)
 
     from .workshop.cli import add_parser as add_workshop
     add_workshop(sub)

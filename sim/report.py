@@ -37,6 +37,7 @@ tr.kpi td { background: #fafafa; font-weight: bold; text-align: left; border-top
 .stopped { background: #fdecea; border-left: 4px solid #c0392b; padding: 0.5em 1em; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
 code { background: #f2f4f5; padding: 0 0.2em; } .maps img { width: 49%; }
+td.wrap { white-space: normal; min-width: 14em; } .weak { color: #a05a00; font-weight: bold; } .none { color: #777; }
 """
 
 

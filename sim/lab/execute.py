@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from ..responders import Responder
 from ..runner import run
 from ..scenario import Scenario
 from ..workshop.classbook import ClassBook, ClassPlaybook
@@ -34,18 +35,31 @@ class LabError(ValueError):
     """A lab run cannot start (bad arguments, missing optional extra)."""
 
 
+class ResponderSpec(Protocol):
+    """A picklable description of a responder, built afresh in the worker for each run."""
+
+    def make_responder(self) -> Responder: ...
+
+
 @dataclass(frozen=True)
 class Task:
     scenario: Scenario
     seed: int
     measure: str = "kpis"
-    responder: ClassBook | None = None  # None: the scenario's own playbook
+    responder: ClassBook | ResponderSpec | None = None  # None: the scenario's own playbook
+
+
+def _responder(spec: ClassBook | ResponderSpec | None) -> Responder | None:
+    if spec is None:
+        return None
+    if isinstance(spec, ClassBook):
+        return ClassPlaybook(spec)
+    return spec.make_responder()
 
 
 def run_task(task: Task) -> dict[str, Any]:
     """Run one replication and return its measure (what workers execute)."""
-    responder = ClassPlaybook(task.responder) if task.responder is not None else None
-    return MEASURES[task.measure](run(task.scenario, seed=task.seed, responder=responder))
+    return MEASURES[task.measure](run(task.scenario, seed=task.seed, responder=_responder(task.responder)))
 
 
 @dataclass

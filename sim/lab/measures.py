@@ -54,4 +54,9 @@ def intervals(result: Result) -> dict[str, Any]:
             "kpis": kpi_values(result.scores)}
 
 
-MEASURES: dict[str, Callable[[Result], dict[str, Any]]] = {"kpis": kpis, "intervals": intervals}
+def scores(result: Result) -> dict[str, Any]:
+    """Every score of one run, as `sim.scores.compute` gives them (the lesson ledger reads any of them)."""
+    return result.scores
+
+
+MEASURES: dict[str, Callable[[Result], dict[str, Any]]] = {"kpis": kpis, "intervals": intervals, "scores": scores}
