@@ -27,9 +27,7 @@ from .team import STRESSED, Agent, hire, training_share
 
 WAIT_FRUSTRATION_PER_MIN = 4.0  # realtime: frustration per minute waited beyond expectation
 ASYNC_FRUSTRATION_PER_HOUR = 3.0  # email / web form: per hour beyond the first
-HOLD_MESSAGE_FRUSTRATION = 1.3  # "your call is important to us" makes waiting worse...
-HOLD_MESSAGE_PATIENCE = 1.2  # ...but keeps people on the line longer
-CALLBACK_FRUSTRATION = 0.3  # waiting for a callback hurts much less than holding
+HOLD_MESSAGE_FEEL = 1.3  # "your call is important to us" on a loop: a minute on hold feels this long
 CALLBACK_ACCEPT = 0.8
 CALLBACK_DIAL_S = 20.0
 FOLLOWUP_S = 240.0
@@ -352,9 +350,8 @@ class Centre:
         old = [c for qs in self.queues.values() for q in qs for c in q if c.waiting] if keep else []
         self.ranks = {s: i for i, s in enumerate(self.policies.priority)}
         n = len(self.policies.priority) + 1
-        # rank 0: transfers; 1..n: live customers by segment priority; n+1: callbacks
-        self.queues = {ch: [deque() for _ in range(n + 2)] for ch in self.scenario.channels}
-        self.callback_rank = n + 1
+        # rank 0: transfers; 1..n: customers by segment priority (a callback keeps its place in line)
+        self.queues = {ch: [deque() for _ in range(n + 1)] for ch in self.scenario.channels}
         self.qlen = {ch: 0 for ch in self.scenario.channels}
         for c in sorted(old, key=lambda c: c.arrival):
             c.waiting = False
@@ -475,9 +472,8 @@ class Centre:
     def _enqueue(self, c: Contact, front: bool = False) -> None:
         if front:
             c.rank = 0
-        elif c.callback:
-            c.rank = self.callback_rank  # called back when nobody is holding on the line
         else:
+            # a callback keeps the customer's place in line: we call when their turn comes
             c.rank = 1 + self.ranks.get(c.cust.segment, len(self.ranks))
         c.waiting = True
         self.queues[c.channel][c.rank].append(c)
@@ -656,18 +652,18 @@ class Centre:
         seg = self.scenario.segments[c.cust.segment]
         p = seg.patience_mean_s * c.cust.patience_e * (1.25 - 0.6 * c.f_start / 100.0)
         if self.policies.hold_messages:
-            p *= HOLD_MESSAGE_PATIENCE
+            p /= HOLD_MESSAGE_FEEL  # the wait feels longer, so patience runs out sooner
         return max(5.0, p) * (0.7 ** c.attempt)
 
     def _wait_frustration(self, c: Contact, waited: float) -> float:
-        if not self.channels[c.channel].realtime:
+        if not self.channels[c.channel].realtime or c.callback:
+            # a written contact, or a caller waiting for our call: nobody is stuck on the line, the
+            # problem is only still open, and that starts to hurt after an hour
             return ASYNC_FRUSTRATION_PER_HOUR * max(0.0, waited - 3600.0) / 3600.0
         seg = self.scenario.segments[c.cust.segment]
         rate = WAIT_FRUSTRATION_PER_MIN
-        if c.callback:
-            rate *= CALLBACK_FRUSTRATION
-        elif self.policies.hold_messages:
-            rate *= HOLD_MESSAGE_FRUSTRATION
+        if self.policies.hold_messages:
+            rate *= HOLD_MESSAGE_FEEL  # and every minute on hold weighs more
         return rate * max(0.0, waited - seg.speed_expectation_s) / 60.0
 
     def _predicted_wait(self, ch: str) -> float:
