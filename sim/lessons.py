@@ -19,7 +19,7 @@ from .errors import Problem, ScenarioError
 from .scenario import POLICY_KEYS, assets_dir
 from .tomlread import Reader, read_toml
 
-METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "team")
+METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "money", "team")
 MAX_TITLE_CHARS = 60
 MAX_PRINCIPLE_CHARS = 40
 
@@ -104,6 +104,7 @@ def _lesson(r: Reader, lid: str, names: CatalogNames) -> Lesson:
             r.fail(name, f"expected at most {limit} characters, got {len(value)}")
     if r.has("text") and not text:
         r.fail("text", "expected a non-empty explanation")
+    r.raw("checks", [])  # paired-experiment checks: run by the lessons ledger, not part of a Lesson here
     lesson = Lesson(
         id=lid, title=title, principle=principle, text=text,
         responses=_ids(r, "responses", tuple(names.responses), "a response kind"),

@@ -37,7 +37,12 @@ SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
 RETRY_MEAN_S = 900.0
-GENEROUS_OVERPAY = 0.3  # share an average agent adds on top of what the fix needs
+# Most decisions an agent takes alone are sound; now and then one is over-generous (a whole bill
+# waived for one wrong charge): with chance GENEROUS_SHARE x (1 - competence), about one in ten for an
+# average agent, they pay up to GENEROUS_MULTIPLE times what the fix needs, as far as their authority
+# allows. The higher the limit, the dearer the occasional bad call.
+GENEROUS_SHARE = 0.25
+GENEROUS_MULTIPLE = 3.0
 MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
 TIER2_AUTHORITY = 4.0
 
@@ -158,6 +163,8 @@ class Contact:
     attempt: int = 0
     extra_retention: float = 0.0
     agent_stress: float | None = None  # the stress of the agent who answered, when they answered
+    refund: float = 0.0  # money paid to fix the problem (the rest of talk.money is gestures)
+    overpaid: float = 0.0  # of the refund, what an over-generous decision paid beyond the need
 
 
 @dataclass(slots=True)
@@ -191,6 +198,7 @@ class Centre:
         self.log = ContactLog()
         self.turns: list[TurnRecord] = []
         self.commands: list[tuple[float, Command]] = []
+        self.staffing_changes: list[tuple[float, tuple[int, ...]]] = []  # (time, staffing now in force)
         self.decisions: list[Decision] = []  # the trainee's answers, for result files and replays
         self.announcements: list[tuple[float, str]] = []
         self.pending: dict[int, tuple[TurnView, simpy.Event]] = {}
@@ -229,6 +237,8 @@ class Centre:
             self.env.process(self._pure_arrivals())
         else:
             self.customers = draw_customers(scenario, self.streams)
+            # one uniform per customer: is an agent's decision on their refund an over-generous one?
+            self._generosity = self.streams.get("money.generosity").random(len(self.customers)).tolist()
             self.env.process(self._arrivals())
         self.env.process(self._roster())
         for ev in scenario.events:
@@ -337,6 +347,7 @@ class Centre:
         if key == "supervisors":
             self.supervisor._capacity = max(1, self.policies.supervisors)  # noqa: SLF001 - SimPy has no setter
         if key == "staffing":
+            self.staffing_changes.append((self.env.now, self.policies.staffing))  # paid from now on
             need = max(self.policies.staffing)
             if need > len(self.agents):
                 # hiring draws come in a fixed order: the first agents are the same people
@@ -642,7 +653,9 @@ class Centre:
             "abandoned": status == "abandoned", "callback": False, "agent_id": a.id if a else None,
             "turns": 0, "handle_time": c.handle_time if served else None, "transfers": 0,
             "escalated": False, "resolved": served, "goal_met": served, "correct_info": None,
-            "open_case": False, "promise": "", "money_paid": 0.0, "loyalty_draw": c.end_time,
+            "open_case": False, "promise": "", "money_paid": 0.0, "refund_paid": 0.0, "gesture_paid": 0.0,
+            "overpaid": 0.0,
+            "loyalty_draw": c.end_time,
         })
 
     # ------------------------------------------------------------------
@@ -908,10 +921,14 @@ class Centre:
         c.correct = correct
         c.goal_met = correct and (acknowledged or not goal.needs_acknowledgement)
         if correct and c.cust.need > 0:
-            # an agent deciding alone rounds up, more so with less experience;
-            # a supervisor pays what is needed: the price of generous authority
-            overpay = 0.0 if agent is None else GENEROUS_OVERPAY * (1.5 - agent.competence)
-            talk.money += c.cust.need * (1.0 + overpay)
+            # nine times in ten an agent deciding alone pays what the fix needs; the odd over-generous
+            # call pays more, up to their authority. A supervisor pays what is needed.
+            paid = c.cust.need
+            if agent is not None and self._generosity[c.cust.customer_id] < GENEROUS_SHARE * (1.0 - agent.competence):
+                paid = max(paid, min(self._authority(c), paid * GENEROUS_MULTIPLE))
+            talk.money += paid
+            c.refund += paid
+            c.overpaid += paid - c.cust.need
 
     def _escalation(self, c: Contact, talk: conv.Talk, goal: Any) -> Generator[Any, Any, None]:
         env = self.env
@@ -1044,6 +1061,8 @@ class Centre:
             "escalated": c.escalated, "resolved": c.resolved, "goal_met": c.goal_met,
             "correct_info": c.correct, "open_case": c.open_case, "followup_time": c.followup_time,
             "promise": c.promise if c.promise in ("kept", "broken") else "", "money_paid": round(money, 2),
+            "refund_paid": round(c.refund, 2), "gesture_paid": round(max(0.0, money - c.refund), 2),
+            "overpaid": round(c.overpaid, 2),
             "frustration_start": round(c.f_start, 4), "frustration_end": round(f_end, 4),
             "trust_end": round(trust, 4), "survey_score": survey, "retention_probability": round(ret, 6),
             "lifetime_value": self.scenario.segments[c.cust.segment].lifetime_value,
