@@ -37,11 +37,12 @@ SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
 RETRY_MEAN_S = 900.0
-# Most decisions an agent takes alone are sound; now and then one is over-generous (a whole bill
-# waived for one wrong charge): with chance GENEROUS_SHARE x (1 - competence), about one in ten for an
-# average agent, they pay up to GENEROUS_MULTIPLE times what the fix needs, as far as their authority
-# allows. The higher the limit, the dearer the occasional bad call.
-GENEROUS_SHARE = 0.25
+# Most decisions an agent takes alone are sound ("nine times out of ten they choose well"); now and
+# then one is over-generous (a whole bill waived for one wrong charge): with chance
+# GENEROUS_SHARE x (1.5 - competence) / 0.7 -- one in ten for a typical hired agent (competence 0.8),
+# a little more for a novice -- they pay up to GENEROUS_MULTIPLE times what the fix needs, as far as
+# their authority allows. The higher the limit, the dearer the occasional bad call.
+GENEROUS_SHARE = 0.1
 GENEROUS_MULTIPLE = 3.0
 MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
 TIER2_AUTHORITY = 4.0
@@ -924,7 +925,7 @@ class Centre:
             # nine times in ten an agent deciding alone pays what the fix needs; the odd over-generous
             # call pays more, up to their authority. A supervisor pays what is needed.
             paid = c.cust.need
-            if agent is not None and self._generosity[c.cust.customer_id] < GENEROUS_SHARE * (1.0 - agent.competence):
+            if agent is not None and self._generosity[c.cust.customer_id] < GENEROUS_SHARE * (1.5 - agent.competence) / 0.7:
                 paid = max(paid, min(self._authority(c), paid * GENEROUS_MULTIPLE))
             talk.money += paid
             c.refund += paid
