@@ -59,13 +59,13 @@ def format_scores(scores: dict[str, Any], title: str) -> str:
         ("  survey: NPS", "n/a" if loy["nps"] is None else f"{loy['nps']:+.0f}"),
         ("  survey CSAT minus goals really met", "n/a" if loy["surface_gap"] is None
          else f"{100 * loy['surface_gap']:+.1f} points"),
-        ("MONEY", ""),
+        ("STAFF COST (staffing used)", _money(scores["staff_cost"])),
+        ("MONEY: NET VALUE", _money(scores["money"]["net_value"])),
         ("  lifetime value kept", _money(scores["money"]["value_kept"])),
         ("  refunds paid (over-generous part)",
          f"{_money(scores['money']['refunds_paid'])} ({_money(scores['money']['overpaid'])})"),
         ("  gestures paid", _money(scores["money"]["gestures_paid"])),
-        ("  staff cost (staffing used)", _money(scores["staff_cost"])),
-        ("  net value", _money(scores["money"]["net_value"])),
+        ("  staff cost", _money(scores["staff_cost"])),
         ("OVERALL", f"{ov['score']:.1f} / 100  " + "*" * ov["stars"] + "." * (3 - ov["stars"])),
     ]
     width = max(len(k) for k, _ in rows) + 2

@@ -26,7 +26,7 @@ from .scenario import Policies, Scenario, with_policies
 from .team import STRESSED, Agent, hire, training_share
 
 WAIT_FRUSTRATION_PER_MIN = 4.0  # realtime: frustration per minute waited beyond expectation
-ASYNC_FRUSTRATION_PER_HOUR = 3.0  # email / web form: per hour beyond the first
+ASYNC_FRUSTRATION_PER_HOUR = 3.0  # email / web form, or waiting for a callback: per hour beyond the first
 HOLD_MESSAGE_FEEL = 1.3  # "your call is important to us" on a loop: a minute on hold feels this long
 CALLBACK_ACCEPT = 0.8
 CALLBACK_DIAL_S = 20.0
