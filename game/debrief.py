@@ -297,8 +297,8 @@ class DebriefScene(Scene):
             y += ui.px(36)
         loy = self.result.scores["loyalty"]
         text.draw(surface, f, f"{loy['recoveries']}", (inner.left, y), 22, GOOD, bold=True)
-        text.draw(surface, f, f.fit(f"failures put right, customer kept (they stay: {figures.pct(loy['recovered_retention'])}"
-                                    f", never failed: {figures.pct(loy['never_failed_retention'])})",
+        text.draw(surface, f, f.fit(f"put right and kept (stay {figures.pct(loy['recovered_retention'])}, never "
+                                    f"failed {figures.pct(loy['never_failed_retention'])})",
                                     inner.width - ui.px(70), 15), (inner.left + ui.px(70), y + ui.px(5)), 15, TEXT)
         y += ui.px(36)
         pygame.draw.line(surface, LINE, (inner.left, y), (inner.right, y))

@@ -82,7 +82,8 @@ def _fmt_metric(metric: str, value: float) -> str:
     name = metric.rsplit(".", 1)[-1]
     if name.endswith("_s"):
         return secs(value)
-    if name.endswith(("rate", "level", "retention", "compliance", "csat")) or name == "value_retention":
+    if name.endswith(("rate", "level", "retention", "compliance", "csat", "resolution", "share")) \
+            or name == "value_retention":
         return pct(value)
     return f"{value:,.1f}"
 
