@@ -21,7 +21,8 @@ from .workshop_seat import Sender
 if TYPE_CHECKING:  # pragma: no cover
     from .app import Context
 
-SHORT_REASONS = {"abandoned": "hung up", "churned": "left us", "came back angrier": "came back angrier"}
+SHORT_REASONS = {"abandoned": "hung up", "churned": "left us", "silent": "left without a word",
+                 "came back angrier": "came back angrier"}
 TABS = (("scores", "Scores"), ("charts", "Charts"), ("calls", "Your calls"), ("lost", "Lost customers"))
 
 
@@ -228,17 +229,23 @@ class DebriefScene(Scene):
         ui, f = self.ui, self.ui.fonts
         pygame.draw.rect(surface, PANEL, r, border_radius=ui.px(6))
         x, y = r.left + ui.px(20), r.top + ui.px(14)
-        lh = max(f.line_height(14) + ui.px(3), (r.height - ui.px(90)) // 22)
+        rows = self.shown_figures()
+        lines = len(rows) + len({g for g, _, _ in rows})
+        room = r.height - ui.px(28) - ui.px(4) * len({g for g, _, _ in rows})
+        size = 14 if (f.line_height(14) + ui.px(3)) * lines <= room else 13 if (
+            f.line_height(13) + ui.px(2)) * lines <= room else 12  # smaller type rather than rows off the panel
+        lh = max(f.line_height(size) + ui.px(2), min(room // max(1, lines), f.line_height(size) + ui.px(10)))
         group = ""
-        for g, label, value in self.shown_figures():
+        for g, label, value in rows:
             if g != group:
                 if group:
                     y += ui.px(4)
                 text.draw(surface, f, g.upper(), (x, y), 13, ACCENT, bold=True)
                 y += lh
                 group = g
-            text.draw(surface, f, label, (x + ui.px(10), y), 14, TEXT)
-            text.draw(surface, f, value, (r.right - ui.px(20), y), 14, TEXT, bold=True, anchor="topright")
+            vw = f.width(value, size, bold=True)
+            text.draw(surface, f, f.fit(label, r.width - ui.px(50) - vw, size), (x + ui.px(10), y), size, TEXT)
+            text.draw(surface, f, value, (r.right - ui.px(20), y), size, TEXT, bold=True, anchor="topright")
             y += lh
 
     def _draw_calls(self, surface: pygame.Surface, c: pygame.Rect) -> None:
@@ -280,7 +287,7 @@ class DebriefScene(Scene):
         counts = {SHORT_REASONS[k]: sum(1 for x in self.lost if k in x.reasons) for k in SHORT_REASONS}
         text.draw(surface, f, f"Customers lost or hurt ({len(self.lost)})", c.topleft, 16, TEXT, bold=True)
         lr = self.list_rect()
-        right = pygame.Rect(lr.right + ui.px(24), c.top + ui.px(34), c.right - lr.right - ui.px(24), ui.px(260))
+        right = pygame.Rect(lr.right + ui.px(24), c.top + ui.px(34), c.right - lr.right - ui.px(24), ui.px(340))
         pygame.draw.rect(surface, PANEL, right, border_radius=ui.px(6))
         inner = right.inflate(-ui.px(32), -ui.px(24))
         y = inner.top
@@ -288,6 +295,12 @@ class DebriefScene(Scene):
             text.draw(surface, f, f"{v}", (inner.left, y), 22, WARN if v else GOOD, bold=True)
             text.draw(surface, f, k, (inner.left + ui.px(70), y + ui.px(5)), 15, TEXT)
             y += ui.px(36)
+        loy = self.result.scores["loyalty"]
+        text.draw(surface, f, f"{loy['recoveries']}", (inner.left, y), 22, GOOD, bold=True)
+        text.draw(surface, f, f.fit(f"put right and kept (stay {figures.pct(loy['recovered_retention'])}, never "
+                                    f"failed {figures.pct(loy['never_failed_retention'])})",
+                                    inner.width - ui.px(70), 15), (inner.left + ui.px(70), y + ui.px(5)), 15, TEXT)
+        y += ui.px(36)
         pygame.draw.line(surface, LINE, (inner.left, y), (inner.right, y))
         text.draw_wrapped(surface, f, "Click a customer to see the causal trace: how long they waited, how their mood "
                           "moved, who answered, what was said and what it cost.",

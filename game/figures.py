@@ -33,7 +33,7 @@ def headline(scores: dict[str, Any]) -> dict[str, str]:
 
 def figures(scores: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(group, label, value) rows for the debrief's table of figures."""
-    sp, acc, loy = scores["speed"], scores["accuracy"], scores["loyalty"]
+    sp, acc, loy, mon = scores["speed"], scores["accuracy"], scores["loyalty"], scores["money"]
     return [
         ("Speed", "Contacts offered / answered", f"{sp['offered']} / {sp['answered']}"),
         ("Speed", "Service level (phone, chat)", pct(sp["service_level"])),
@@ -46,15 +46,21 @@ def figures(scores: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("Accuracy", "Customer goal really met", pct(acc["goal_met_rate"])),
         ("Accuracy", "Repeat contacts", pct(acc["repeat_contact_rate"])),
         ("Loyalty", "Chance customers stay", pct(loy["retention"])),
-        ("Loyalty", "Customers lost (complained / silent)",
-         f"{loy['churned']} ({loy['complaints']} / {loy['silent_churn']})"),
-        ("Loyalty", "Word of mouth (people told)", f"{loy['word_of_mouth']:+.0f}"),
-        ("Loyalty", "Cost of poor service", money(loy["cost_of_poor_service"])),
-        ("Loyalty", "Refunds and gestures paid", money(loy["money_paid"])),
+        ("Loyalty", "Customers lost / of them without a word",
+         f"{loy['churned']} / {loy['silent_churn']} ({loy['complaints']} complained)"),
+        ("Loyalty", "People told bad / good stories", f"{loy['told_by_lost']:.0f} / {loy['told_by_happy']:.0f}"),
+        ("Loyalty", "Failures put right, customer kept", f"{loy['recoveries']}"),
+        ("Loyalty", "They stay: put right / never failed",
+         f"{pct(loy['recovered_retention'])} / {pct(loy['never_failed_retention'])}"),
         ("Loyalty", "Survey: satisfied (4-5 of 5)", pct(loy["csat"])),
         ("Loyalty", "Survey minus goals really met",
          "n/a" if loy["surface_gap"] is None else f"{100 * loy['surface_gap']:+.1f} points"),
-        ("Cost", "Staff cost", money(scores["staff_cost"])),
+        ("Money", "Lifetime value kept", money(mon["value_kept"])),
+        ("Money", "Refunds paid (over-generous part)", f"{money(mon['refunds_paid'])} ({money(mon['overpaid'])})"),
+        ("Money", "Gestures paid", money(mon["gestures_paid"])),
+        ("Money", "Staff cost", money(mon["staff_cost"])),
+        ("Money", "Net value", money(mon["net_value"])),
+        ("Money", "Cost of poor service", money(loy["cost_of_poor_service"])),
     ]
 
 
@@ -76,7 +82,8 @@ def _fmt_metric(metric: str, value: float) -> str:
     name = metric.rsplit(".", 1)[-1]
     if name.endswith("_s"):
         return secs(value)
-    if name.endswith(("rate", "level", "retention", "compliance", "csat")) or name == "value_retention":
+    if name.endswith(("rate", "level", "retention", "compliance", "csat", "resolution", "share")) \
+            or name == "value_retention":
         return pct(value)
     return f"{value:,.1f}"
 

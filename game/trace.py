@@ -83,13 +83,15 @@ class TraceScene(Scene):
         goal = scen.goals[tr.goal].name if tr.goal in scen.goals else ""
         text.draw(surface, f, f"Customer {tr.customer_id}: {seg}{' · ' + goal if goal else ''}", (ui.px(24), ui.px(18)),
                   24, TEXT, bold=True)
-        text.draw(surface, f, "Lost: " + ", ".join(tr.reasons), (ui.px(26), ui.px(54)), 16, BAD, bold=True)
+        words = {"churned": "left us", "silent": "without a word"}
+        text.draw(surface, f, "Lost: " + ", ".join(words.get(r, r) for r in tr.reasons), (ui.px(26), ui.px(54)), 16,
+                  BAD, bold=True)
         left, right = self.columns()
         chart = pygame.Rect(left.left, left.top, left.width, ui.px(200))
         self._mood_chart(surface, chart)
         self._timeline(surface, pygame.Rect(left.left, chart.bottom + ui.px(16), left.width,
                                             left.bottom - chart.bottom - ui.px(16)))
-        self._costs(surface, pygame.Rect(right.left, right.top, right.width, ui.px(280)))
+        self._costs(surface, pygame.Rect(right.left, right.top, right.width, ui.px(350)))
 
     def _mood_chart(self, surface: pygame.Surface, r: pygame.Rect) -> None:
         ui, f = self.ui, self.ui.fonts
@@ -194,6 +196,9 @@ class TraceScene(Scene):
             ("Rework (contacts again)", figures.money(tr.rework_cost)),
             ("Refunds and gestures paid", figures.money(tr.money_paid)),
             ("Contacts", str(len(tr.visits))),
+            ("Failure put right", "yes" if tr.recovered else "no"),
+            ("People they will tell", f"{tr.told} ({'good story' if tr.good_story else 'bad story'})" if tr.told
+             else "nobody"),
         ]
         for label, value in rows:
             text.draw(surface, f, label, (x, y), 14, TEXT)
@@ -201,4 +206,9 @@ class TraceScene(Scene):
                       anchor="topright")
             y += ui.px(30)
         if tr.churned:
-            text.draw(surface, f, "They left, and most who leave never say why.", (x, y + ui.px(2)), 13, MUTED)
+            words = ("They left and told us why: one of the few who complain." if tr.complained
+                     else "They left without a word, as most who leave do.")
+            text.draw(surface, f, f.fit(words, r.width - ui.px(36), 13), (x, y + ui.px(2)), 13, MUTED)
+        elif tr.recovered:
+            text.draw(surface, f, f.fit("Something went wrong first, and it was put right.", r.width - ui.px(36), 13),
+                      (x, y + ui.px(2)), 13, MUTED)

@@ -20,7 +20,7 @@ from .records import TurnRecord
 from .responders import TurnView, carp
 from .runner import Result
 from .scenario import Scenario
-from .scores import churn_rule, columns_of, final_per_customer, speed
+from .scores import churn_rule, columns_of, complained_rule, final_per_customer, speed, tells_good_story
 
 GOOD_CUES = frozenset({"felt_heard", "explains", "appreciates_precision", "relieved"})
 BAD_CUES = frozenset({"outraged", "irritated", "confused", "feels_talked_down_to", "not_ready", "feels_bought_off",
@@ -70,7 +70,7 @@ class Lost:
 
     customer_id: int
     contact_id: int  # the contact to open first
-    reasons: tuple[str, ...]  # abandoned, churned, came back angrier
+    reasons: tuple[str, ...]  # abandoned, churned, silent (churned without a word), came back angrier
     segment: str
     goal: str
     channel: str
@@ -104,6 +104,10 @@ class Trace:
     value_at_risk: float  # (1 - retention) x lifetime value
     rework_cost: float  # repeat and retry contacts x the scenario's rework cost
     money_paid: float
+    complained: bool = False  # they left and said so (most who leave never do)
+    recovered: bool = False  # an earlier contact failed, and the last one put it right
+    told: int = 0  # people they will tell: a bad story if they left, a good one if delighted or put right
+    good_story: bool = False
 
 
 # ---------------------------------------------------------------------------
@@ -241,13 +245,27 @@ def _final(recs: list[dict[str, Any]]) -> dict[str, Any]:
     return max(recs, key=lambda r: (-1.0 if r["end_time"] is None else r["end_time"], r["contact_id"]))
 
 
-def _reasons(recs: list[dict[str, Any]]) -> tuple[str, ...]:
+def _complained(rec: Mapping[str, Any], scen: Scenario) -> bool:
+    ret, draw = rec.get("retention_probability"), rec.get("loyalty_draw")
+    return ret is not None and draw is not None and bool(
+        complained_rule(np.float64(ret), np.float64(draw), scen.scoring.complaint_rate))
+
+
+def _recovered(recs: list[dict[str, Any]]) -> bool:
+    """As `sim.scores.failed_before`: a retry or repeat exists only after a failure; the last contact met the goal."""
+    return any(r["reason"] in ("retry", "repeat") for r in recs) and bool(_final(recs).get("goal_met"))
+
+
+def _reasons(recs: list[dict[str, Any]], scen: Scenario) -> tuple[str, ...]:
     by_id = {r["contact_id"]: r for r in recs}
     reasons = []
     if any(r["status"] == "abandoned" for r in recs):
         reasons.append("abandoned")
-    if _churned(_final(recs)):
+    final = _final(recs)
+    if _churned(final):
         reasons.append("churned")
+        if not _complained(final, scen):
+            reasons.append("silent")
     for r in recs:
         before = by_id.get(r["repeat_of"]) if r["repeat_of"] is not None else None
         if before is not None and r["reason"] in ("retry", "repeat") and (
@@ -261,7 +279,7 @@ def lost_customers(result: Result) -> list[Lost]:
     """Customers who abandoned, churned or came back angrier, biggest value first."""
     out = []
     for cid, recs in _by_customer(result).items():
-        reasons = _reasons(recs)
+        reasons = _reasons(recs, result.scenario)
         if not reasons:
             continue
         first = recs[0]
@@ -298,12 +316,16 @@ def trace(result: Result, customer_id: int) -> Trace:
     ltv = float(final.get("lifetime_value") or 0.0)
     churned = _churned(final)
     repeats = sum(1 for r in recs if r["reason"] in ("repeat", "retry"))
+    recovered = _recovered(recs)
+    good = ret is not None and bool(tells_good_story(churned, ret, recovered))
+    told = (scen.scoring.word_of_mouth_churned if churned else scen.scoring.word_of_mouth_happy if good else 0.0)
     return Trace(
         customer_id=customer_id, segment=recs[0]["segment"], goal=recs[0]["goal"], visits=tuple(visits),
-        mood=tuple(mood), reasons=_reasons(recs), churned=churned, retention=ret, lifetime_value=ltv,
+        mood=tuple(mood), reasons=_reasons(recs, scen), churned=churned, retention=ret, lifetime_value=ltv,
         lost_value=ltv if churned else 0.0, value_at_risk=0.0 if ret is None else (1.0 - ret) * ltv,
         rework_cost=repeats * scen.scoring.rework_cost,
         money_paid=float(sum(r["money_paid"] or 0.0 for r in recs)),
+        complained=churned and _complained(final, scen), recovered=recovered, told=int(round(told)), good_story=good,
     )
 
 

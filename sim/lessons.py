@@ -28,7 +28,7 @@ from .errors import Problem, ScenarioError
 from .scenario import POLICY_KEYS, Scenario, assets_dir, list_scenarios, load_scenario, with_policies
 from .tomlread import Reader, read_toml
 
-METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "team")
+METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "money", "team")
 
 # Every single-number score `sim.scores.compute` gives, "group.key", with its unit:
 # share (0-1), s (seconds), money, count, people (word of mouth), points (0-100 scores, NPS),
@@ -42,11 +42,15 @@ SCORE_KEYS: Mapping[str, str] = MappingProxyType({
     "accuracy.transfer_rate": "share",
     "loyalty.customers": "count", "loyalty.retention": "share", "loyalty.value_retention": "share",
     "loyalty.churned": "count", "loyalty.churn_rate": "share", "loyalty.complaints": "count",
-    "loyalty.silent_churn": "count", "loyalty.word_of_mouth": "people", "loyalty.revenue_at_risk": "money",
+    "loyalty.silent_churn": "count", "loyalty.told_by_lost": "people", "loyalty.told_by_happy": "people",
+    "loyalty.good_word_share": "share", "loyalty.recoveries": "count", "loyalty.recovered_retention": "share",
+    "loyalty.never_failed_retention": "share", "loyalty.recovery_gap": "share", "loyalty.revenue_at_risk": "money",
     "loyalty.lost_value": "money", "loyalty.rework_cost": "money", "loyalty.cost_of_poor_service": "money",
     "loyalty.money_paid": "money", "loyalty.csat": "share", "loyalty.nps": "points", "loyalty.surface_gap": "share",
     "overall.loyalty_score": "points", "overall.speed_score": "points", "overall.accuracy_score": "points",
     "overall.score": "points", "overall.stars": "count",
+    "money.refunds_paid": "money", "money.overpaid": "money", "money.gestures_paid": "money",
+    "money.staff_cost": "money", "money.value_kept": "money", "money.net_value": "money",
     "team.stress_mean": "level", "team.stressed_share": "share", "team.stress_peak": "level",
 })
 EXPECT = ("higher", "lower")
@@ -310,6 +314,7 @@ def _lesson(r: Reader, lid: str, names: CatalogNames) -> Lesson:
             r.fail(name, f"expected at most {limit} characters, got {len(value)}")
     if r.has("text") and not text:
         r.fail("text", "expected a non-empty explanation")
+    r.raw("checks", [])  # paired-experiment checks: run by the lessons ledger, not part of a Lesson here
     lesson = Lesson(
         id=lid, title=title, principle=principle, text=text,
         responses=_ids(r, "responses", tuple(names.responses), "a response kind"),

@@ -26,10 +26,8 @@ from .scenario import Policies, Scenario, with_policies
 from .team import STRESSED, Agent, hire, training_share
 
 WAIT_FRUSTRATION_PER_MIN = 4.0  # realtime: frustration per minute waited beyond expectation
-ASYNC_FRUSTRATION_PER_HOUR = 3.0  # email / web form: per hour beyond the first
-HOLD_MESSAGE_FRUSTRATION = 1.3  # "your call is important to us" makes waiting worse...
-HOLD_MESSAGE_PATIENCE = 1.2  # ...but keeps people on the line longer
-CALLBACK_FRUSTRATION = 0.3  # waiting for a callback hurts much less than holding
+ASYNC_FRUSTRATION_PER_HOUR = 3.0  # email / web form, or waiting for a callback: per hour beyond the first
+HOLD_MESSAGE_FEEL = 1.3  # "your call is important to us" on a loop: a minute on hold feels this long
 CALLBACK_ACCEPT = 0.8
 CALLBACK_DIAL_S = 20.0
 FOLLOWUP_S = 240.0
@@ -39,7 +37,13 @@ SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
 RETRY_MEAN_S = 900.0
-GENEROUS_OVERPAY = 0.3  # share an average agent adds on top of what the fix needs
+# Most decisions an agent takes alone are sound ("nine times out of ten they choose well"); now and
+# then one is over-generous (a whole bill waived for one wrong charge): with chance
+# GENEROUS_SHARE x (1.5 - competence) / 0.7 -- one in ten for a typical hired agent (competence 0.8),
+# a little more for a novice -- they pay up to GENEROUS_MULTIPLE times what the fix needs, as far as
+# their authority allows. The higher the limit, the dearer the occasional bad call.
+GENEROUS_SHARE = 0.1
+GENEROUS_MULTIPLE = 3.0
 MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
 TIER2_AUTHORITY = 4.0
 
@@ -160,6 +164,8 @@ class Contact:
     attempt: int = 0
     extra_retention: float = 0.0
     agent_stress: float | None = None  # the stress of the agent who answered, when they answered
+    refund: float = 0.0  # money paid to fix the problem (the rest of talk.money is gestures)
+    overpaid: float = 0.0  # of the refund, what an over-generous decision paid beyond the need
 
 
 @dataclass(slots=True)
@@ -193,6 +199,7 @@ class Centre:
         self.log = ContactLog()
         self.turns: list[TurnRecord] = []
         self.commands: list[tuple[float, Command]] = []
+        self.staffing_changes: list[tuple[float, tuple[int, ...]]] = []  # (time, staffing now in force)
         self.decisions: list[Decision] = []  # the trainee's answers, for result files and replays
         self.announcements: list[tuple[float, str]] = []
         self.pending: dict[int, tuple[TurnView, simpy.Event]] = {}
@@ -231,6 +238,8 @@ class Centre:
             self.env.process(self._pure_arrivals())
         else:
             self.customers = draw_customers(scenario, self.streams)
+            # one uniform per customer: is an agent's decision on their refund an over-generous one?
+            self._generosity = self.streams.get("money.generosity").random(len(self.customers)).tolist()
             self.env.process(self._arrivals())
         self.env.process(self._roster())
         for ev in scenario.events:
@@ -339,6 +348,7 @@ class Centre:
         if key == "supervisors":
             self.supervisor._capacity = max(1, self.policies.supervisors)  # noqa: SLF001 - SimPy has no setter
         if key == "staffing":
+            self.staffing_changes.append((self.env.now, self.policies.staffing))  # paid from now on
             need = max(self.policies.staffing)
             if need > len(self.agents):
                 # hiring draws come in a fixed order: the first agents are the same people
@@ -352,9 +362,8 @@ class Centre:
         old = [c for qs in self.queues.values() for q in qs for c in q if c.waiting] if keep else []
         self.ranks = {s: i for i, s in enumerate(self.policies.priority)}
         n = len(self.policies.priority) + 1
-        # rank 0: transfers; 1..n: live customers by segment priority; n+1: callbacks
-        self.queues = {ch: [deque() for _ in range(n + 2)] for ch in self.scenario.channels}
-        self.callback_rank = n + 1
+        # rank 0: transfers; 1..n: customers by segment priority (a callback keeps its place in line)
+        self.queues = {ch: [deque() for _ in range(n + 1)] for ch in self.scenario.channels}
         self.qlen = {ch: 0 for ch in self.scenario.channels}
         for c in sorted(old, key=lambda c: c.arrival):
             c.waiting = False
@@ -475,9 +484,8 @@ class Centre:
     def _enqueue(self, c: Contact, front: bool = False) -> None:
         if front:
             c.rank = 0
-        elif c.callback:
-            c.rank = self.callback_rank  # called back when nobody is holding on the line
         else:
+            # a callback keeps the customer's place in line: we call when their turn comes
             c.rank = 1 + self.ranks.get(c.cust.segment, len(self.ranks))
         c.waiting = True
         self.queues[c.channel][c.rank].append(c)
@@ -646,7 +654,9 @@ class Centre:
             "abandoned": status == "abandoned", "callback": False, "agent_id": a.id if a else None,
             "turns": 0, "handle_time": c.handle_time if served else None, "transfers": 0,
             "escalated": False, "resolved": served, "goal_met": served, "correct_info": None,
-            "open_case": False, "promise": "", "money_paid": 0.0, "loyalty_draw": c.end_time,
+            "open_case": False, "promise": "", "money_paid": 0.0, "refund_paid": 0.0, "gesture_paid": 0.0,
+            "overpaid": 0.0,
+            "loyalty_draw": c.end_time,
         })
 
     # ------------------------------------------------------------------
@@ -656,18 +666,18 @@ class Centre:
         seg = self.scenario.segments[c.cust.segment]
         p = seg.patience_mean_s * c.cust.patience_e * (1.25 - 0.6 * c.f_start / 100.0)
         if self.policies.hold_messages:
-            p *= HOLD_MESSAGE_PATIENCE
+            p /= HOLD_MESSAGE_FEEL  # the wait feels longer, so patience runs out sooner
         return max(5.0, p) * (0.7 ** c.attempt)
 
     def _wait_frustration(self, c: Contact, waited: float) -> float:
-        if not self.channels[c.channel].realtime:
+        if not self.channels[c.channel].realtime or c.callback:
+            # a written contact, or a caller waiting for our call: nobody is stuck on the line, the
+            # problem is only still open, and that starts to hurt after an hour
             return ASYNC_FRUSTRATION_PER_HOUR * max(0.0, waited - 3600.0) / 3600.0
         seg = self.scenario.segments[c.cust.segment]
         rate = WAIT_FRUSTRATION_PER_MIN
-        if c.callback:
-            rate *= CALLBACK_FRUSTRATION
-        elif self.policies.hold_messages:
-            rate *= HOLD_MESSAGE_FRUSTRATION
+        if self.policies.hold_messages:
+            rate *= HOLD_MESSAGE_FEEL  # and every minute on hold weighs more
         return rate * max(0.0, waited - seg.speed_expectation_s) / 60.0
 
     def _predicted_wait(self, ch: str) -> float:
@@ -912,10 +922,14 @@ class Centre:
         c.correct = correct
         c.goal_met = correct and (acknowledged or not goal.needs_acknowledgement)
         if correct and c.cust.need > 0:
-            # an agent deciding alone rounds up, more so with less experience;
-            # a supervisor pays what is needed: the price of generous authority
-            overpay = 0.0 if agent is None else GENEROUS_OVERPAY * (1.5 - agent.competence)
-            talk.money += c.cust.need * (1.0 + overpay)
+            # nine times in ten an agent deciding alone pays what the fix needs; the odd over-generous
+            # call pays more, up to their authority. A supervisor pays what is needed.
+            paid = c.cust.need
+            if agent is not None and self._generosity[c.cust.customer_id] < GENEROUS_SHARE * (1.5 - agent.competence) / 0.7:
+                paid = max(paid, min(self._authority(c), paid * GENEROUS_MULTIPLE))
+            talk.money += paid
+            c.refund += paid
+            c.overpaid += paid - c.cust.need
 
     def _escalation(self, c: Contact, talk: conv.Talk, goal: Any) -> Generator[Any, Any, None]:
         env = self.env
@@ -1048,6 +1062,8 @@ class Centre:
             "escalated": c.escalated, "resolved": c.resolved, "goal_met": c.goal_met,
             "correct_info": c.correct, "open_case": c.open_case, "followup_time": c.followup_time,
             "promise": c.promise if c.promise in ("kept", "broken") else "", "money_paid": round(money, 2),
+            "refund_paid": round(c.refund, 2), "gesture_paid": round(max(0.0, money - c.refund), 2),
+            "overpaid": round(c.overpaid, 2),
             "frustration_start": round(c.f_start, 4), "frustration_end": round(f_end, 4),
             "trust_end": round(trust, 4), "survey_score": survey, "retention_probability": round(ret, 6),
             "lifetime_value": self.scenario.segments[c.cust.segment].lifetime_value,

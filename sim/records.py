@@ -46,6 +46,9 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("followup_time", "f"),
     ("promise", "s"),  # "", kept, broken
     ("money_paid", "g"),  # refunds and gestures
+    ("refund_paid", "g"),  # of which refunds: money paid to fix the problem (over-generous calls included)
+    ("gesture_paid", "g"),  # of which gestures of regret
+    ("overpaid", "g"),  # of the refunds, what over-generous decisions paid beyond what the fix needed
     ("frustration_start", "g"),
     ("frustration_end", "g"),
     ("trust_end", "g"),

@@ -44,7 +44,8 @@ def run(scenario: Scenario, seed: int = 1, responder: Responder | None = None) -
 
 def result_of(centre: Centre, play: int = 0) -> Result:
     return Result(scenario=centre.scenario, seed=centre.seed, contacts=centre.log, turns=centre.turns,
-                  scores=scoring.compute(centre.log, centre.scenario), decisions=list(centre.decisions),
+                  scores=scoring.compute(centre.log, centre.scenario, centre.staffing_changes),
+                  decisions=list(centre.decisions),
                   commands=list(centre.commands), play=play)
 
 

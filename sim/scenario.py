@@ -685,7 +685,7 @@ def parse_scenario(data: dict[str, Any], source: str, catalog_dir: Path | None =
     return replace(scen, digest=scenario_digest(scen))
 
 
-OBJECTIVE_SECTIONS = ("speed", "accuracy", "loyalty", "overall", "staff_cost", "team")
+OBJECTIVE_SECTIONS = ("speed", "accuracy", "loyalty", "overall", "money", "staff_cost", "team")
 
 
 def _objectives(r: Reader) -> tuple[Objective, ...]:

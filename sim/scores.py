@@ -8,7 +8,7 @@ shares (0-1), times are seconds, money is in the scenario's currency.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from .scenario import Scenario
 from .team import STRESSED
 
 Columns = Mapping[str, np.ndarray]
+DELIGHTED = 0.9  # retention at or above this: a delighted customer, who tells others
 
 
 def _mean(x: np.ndarray) -> float | None:
@@ -124,6 +125,34 @@ def churn_rule(retention: np.ndarray | np.floating[Any], loyalty_draw: np.ndarra
     return loyalty_draw > retention
 
 
+def complained_rule(retention: np.ndarray, loyalty_draw: np.ndarray, complaint_rate: float) -> np.ndarray:
+    """Who of those leaving says so: the few whose draw lies just past their retention (1 in 25 by default).
+
+    Of the customers who churn, the share `complaint_rate` complain directly; the rest leave silently.
+    """
+    retention, loyalty_draw = np.asarray(retention, dtype=np.float64), np.asarray(loyalty_draw, dtype=np.float64)
+    gone = churn_rule(retention, loyalty_draw)
+    loudness = np.where(gone, (loyalty_draw - retention) / np.maximum(1e-9, 1.0 - retention), 1.0)
+    return gone & (loudness < complaint_rate)
+
+
+def tells_good_story(churned: Any, retention: Any, recovered: Any) -> Any:
+    """Who spreads a good word: kept customers who were delighted, or whose failure was put right."""
+    return ~np.asarray(churned, dtype=bool) & ((np.asarray(retention) >= DELIGHTED) | np.asarray(recovered, dtype=bool))
+
+
+def failed_before(cols: Columns) -> np.ndarray:
+    """Per record: does this customer have an earlier contact that failed?
+
+    A retry exists only because an earlier contact was abandoned, a repeat only because an
+    earlier answer was wrong, so a customer with either has had a failure.
+    """
+    again = np.isin(cols["reason"], ("retry", "repeat"))
+    cust = cols["customer_id"].astype(np.int64)
+    failed = set(cust[again].tolist())
+    return np.isin(cust, list(failed)) if failed else np.zeros(len(cust), dtype=bool)
+
+
 def churned(cols: Columns) -> np.ndarray:
     """Per record: would this customer leave if this were their last contact."""
     return churn_rule(cols["retention_probability"], cols["loyalty_draw"])
@@ -138,14 +167,21 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
     ret, ltv, draw = ret[ok], np.nan_to_num(ltv[ok]), draw[ok]
     churned = churn_rule(ret, draw)
     # of those who leave, only a few say so: the rest leave silently
-    loudness = np.where(churned, (draw - ret) / np.maximum(1e-9, 1.0 - ret), 1.0)
-    complained = churned & (loudness < scen.scoring.complaint_rate)
+    complained = complained_rule(ret, draw, scen.scoring.complaint_rate)
+    # recovery: an earlier contact failed (abandoned, or a wrong answer), and the last one met the goal
+    failed = failed_before(cols)[last][ok]
+    met = (cols["goal_met"][last] == 1)[ok]
+    recovered = failed & met
+    # never failed: one contact, the goal met the first time, the information right
+    clean = ~failed & met & ((cols["correct_info"][last] != 0)[ok])
     survey = cols["survey_score"]
     surveyed = survey >= 1
     csat = _share(survey >= 4, surveyed)
     promoters = _share(survey == 5, surveyed)
     detractors = _share(survey <= 3, surveyed)
-    delighted = (~churned) & (ret >= 0.9)
+    # lost customers tell everyone; the delighted, and those whose failure was put right, tell a good story
+    storytellers = tells_good_story(churned, ret, recovered)
+    rec_ret, clean_ret = _mean(ret[recovered]), _mean(ret[clean])
     repeats = int(np.sum(np.isin(cols["reason"], ("repeat", "retry"))))
     revenue_at_risk = float(np.sum((1.0 - ret) * ltv))
     goal_met = _share(cols["goal_met"][last] == 1)
@@ -158,8 +194,14 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
         "churn_rate": _share(churned),
         "complaints": int(complained.sum()),
         "silent_churn": int((churned & ~complained).sum()),
-        "word_of_mouth": float(delighted.sum() * scen.scoring.word_of_mouth_happy
-                               - churned.sum() * scen.scoring.word_of_mouth_churned),
+        "told_by_lost": float(churned.sum() * scen.scoring.word_of_mouth_churned),
+        "told_by_happy": float(storytellers.sum() * scen.scoring.word_of_mouth_happy),
+        "good_word_share": _good_share(storytellers.sum() * scen.scoring.word_of_mouth_happy,
+                                       churned.sum() * scen.scoring.word_of_mouth_churned),
+        "recoveries": int((recovered & ~churned).sum()),
+        "recovered_retention": rec_ret,
+        "never_failed_retention": clean_ret,
+        "recovery_gap": None if rec_ret is None or clean_ret is None else round(rec_ret - clean_ret, 4),
         "revenue_at_risk": round(revenue_at_risk, 2),
         "lost_value": round(float(np.sum(ltv[churned])), 2),
         "rework_cost": round(repeats * scen.scoring.rework_cost, 2),
@@ -169,6 +211,11 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
         "nps": None if promoters is None or detractors is None else round(100.0 * (promoters - detractors), 1),
         "surface_gap": None if csat is None or goal_met is None else round(csat - goal_met, 4),
     }
+
+
+def _good_share(good: float, bad: float) -> float | None:
+    """Of the people who hear a story about us today, the share who hear a good one."""
+    return None if good + bad <= 0 else round(float(good) / float(good + bad), 4)
 
 
 def team(cols: Columns) -> dict[str, Any]:
@@ -210,20 +257,62 @@ def overall(sp: Mapping[str, Any], acc: Mapping[str, Any], loy: Mapping[str, Any
             "accuracy_score": round(accuracy_score, 2), "score": round(score, 2), "stars": stars}
 
 
-def staff_cost(scen: Scenario, staffing: tuple[int, ...] | None = None) -> float:
-    """Agent hours on the schedule times the hourly cost."""
-    staffing = staffing or scen.policies.staffing
-    return round(sum(staffing) * scen.interval_s / 3600.0 * scen.team.cost_per_agent_hour, 2)
+StaffingChanges = Sequence[tuple[float, Sequence[int]]]
 
 
-def compute(log: ContactLog | Columns, scen: Scenario) -> dict[str, Any]:
-    """All scores for a run: speed, accuracy, loyalty, overall, the staff cost and the team's stress."""
+def staff_cost(scen: Scenario, staffing: tuple[int, ...] | None = None, changes: StaffingChanges = ()) -> float:
+    """Agent hours on the schedule times the hourly cost.
+
+    `changes` are the staffing changes made during the shift, (time, the staffing in force from
+    then on): each interval is paid at the staffing in force over each part of it, so the cost is
+    that of the staffing actually used.
+    """
+    staffing = tuple(staffing or scen.policies.staffing)
+    points = sorted(((float(t), tuple(v)) for t, v in changes), key=lambda x: x[0])
+    hours = 0.0
+    for i in range(scen.intervals):
+        t0, t1 = i * scen.interval_s, (i + 1) * scen.interval_s
+        cuts = [(t0, staffing)] + [(min(max(t, t0), t1), v) for t, v in points if t < t1]
+        cuts.sort(key=lambda x: x[0])  # stable: a change at t0 replaces the plan from the start
+        for (a, plan), (b, _) in zip(cuts, cuts[1:] + [(t1, ())]):
+            if b > a and plan:
+                hours += plan[min(i, len(plan) - 1)] * (b - a) / 3600.0
+    return round(hours * scen.team.cost_per_agent_hour, 2)
+
+
+def money(cols: Columns, staff: float) -> dict[str, Any]:
+    """The shift in money: what it kept and what it paid.
+
+    value_kept: the lifetime value the customers are still expected to bring (retention x
+    lifetime value of each customer's final record); net_value: that minus refunds, gestures and
+    the staff cost. Refunds include the odd over-generous decision (overpaid: what those paid
+    beyond the need); the staff cost is of the staffing actually used.
+    """
+    last = final_per_customer(cols)
+    ret = cols["retention_probability"][last]
+    ok = ~np.isnan(ret)
+    kept = float(np.sum(ret[ok] * np.nan_to_num(cols["lifetime_value"][last][ok].astype(np.float64))))
+    refunds = float(np.nansum(cols["refund_paid"].astype(np.float64))) if "refund_paid" in cols else 0.0
+    gestures = float(np.nansum(cols["gesture_paid"].astype(np.float64))) if "gesture_paid" in cols else 0.0
+    over = float(np.nansum(cols["overpaid"].astype(np.float64))) if "overpaid" in cols else 0.0
+    return {"refunds_paid": round(refunds, 2), "overpaid": round(over, 2), "gestures_paid": round(gestures, 2),
+            "staff_cost": staff,
+            "value_kept": round(kept, 2), "net_value": round(kept - refunds - gestures - staff, 2)}
+
+
+def compute(log: ContactLog | Columns, scen: Scenario, staffing_changes: StaffingChanges = ()) -> dict[str, Any]:
+    """All scores for a run: speed, accuracy, loyalty, overall, money, the staff cost and the team's stress.
+
+    `staffing_changes`: staffing changed during the shift, (time, staffing from then on), as
+    `sim.model.Centre.staffing_changes` logs them; the staff cost is of the staffing actually used.
+    """
     cols = columns_of(log)
     sp = speed(cols, scen)
     acc = accuracy(cols)
     loy = loyalty(cols, scen)
+    staff = staff_cost(scen, changes=staffing_changes)
     return {"speed": sp, "accuracy": acc, "loyalty": loy, "overall": overall(sp, acc, loy, scen),
-            "staff_cost": staff_cost(scen), "team": team(cols)}
+            "money": money(cols, staff), "staff_cost": staff, "team": team(cols)}
 
 
 def ticker(log: ContactLog, scen: Scenario) -> dict[str, float | None]:

@@ -62,7 +62,8 @@ ROWS = [
         survey_score=None, retention_probability=0.8, lifetime_value=12000.0, loyalty_draw=0.3, agent_stress=0.65),
     # customer 3: an e-mail answered after an hour, escalated, refund paid, goal not met; leaves and complains
     row(contact_id=4, customer_id=3, channel="email", arrival_time=50.0, answer_time=3650.0, end_time=4000.0,
-        handle_time=350.0, escalated=True, goal_met=False, correct_info=True, money_paid=45.0, survey_score=3,
+        handle_time=350.0, escalated=True, goal_met=False, correct_info=True, money_paid=45.0, refund_paid=40.0,
+        gesture_paid=5.0, overpaid=10.0, survey_score=3,
         retention_probability=0.95, lifetime_value=600.0, loyalty_draw=0.951, agent_stress=0.2),
 ]
 
@@ -125,7 +126,14 @@ def test_loyalty_by_hand(log: ContactLog, scen: Scenario) -> None:
     assert loy["churned"] == 2 and loy["churn_rate"] == 0.5  # draws above retention: customers 1 and 3
     # customer 3 is barely over (0.001 of 0.05 = 2 % < 4 %): complains; customer 1 leaves silently
     assert loy["complaints"] == 1 and loy["silent_churn"] == 1
-    assert loy["word_of_mouth"] == pytest.approx(1 * 3 - 2 * 9)  # one delighted (stays, retention >= 0.9)
+    # the two who left tell 9 people each; customer 0 (delighted: retention >= 0.9) and customer 2 (a hang-up
+    # put right by the retry, and kept) tell 3 each; customer 1's repeat met the goal, but they left anyway
+    assert loy["told_by_lost"] == pytest.approx(2 * 9) and loy["told_by_happy"] == pytest.approx(2 * 3)
+    assert loy["good_word_share"] == pytest.approx(6 / 24)
+    assert loy["recoveries"] == 1
+    assert loy["recovered_retention"] == pytest.approx((0.6 + 0.8) / 2)  # customers 1 and 2: failed, then goal met
+    assert loy["never_failed_retention"] == pytest.approx(0.9)  # customer 0 (customer 3's goal was not met)
+    assert loy["recovery_gap"] == pytest.approx(0.7 - 0.9)
     assert loy["revenue_at_risk"] == pytest.approx(0.1 * 600 + 0.4 * 2500 + 0.2 * 12000 + 0.05 * 600)
     assert loy["lost_value"] == pytest.approx(2500 + 600)
     assert loy["rework_cost"] == pytest.approx(2 * 8)  # one repeat and one retry
@@ -151,6 +159,23 @@ def test_overall_by_hand(log: ContactLog, scen: Scenario) -> None:
     assert ov["score"] == pytest.approx(score, abs=0.005)
     assert ov["stars"] == 2  # 62.2 passes 50 and 60, not 85
     assert s["staff_cost"] == pytest.approx((6 + 8 + 8 + 6) * 0.5 * 30)
+    money = s["money"]
+    assert money["refunds_paid"] == pytest.approx(40.0) and money["gestures_paid"] == pytest.approx(5.0)
+    assert money["overpaid"] == pytest.approx(10.0) and money["staff_cost"] == s["staff_cost"]
+    assert money["value_kept"] == pytest.approx(12210.0)
+    assert money["net_value"] == pytest.approx(12210.0 - 40.0 - 5.0 - 420.0)
+
+
+def test_staff_cost_is_of_the_staffing_actually_used(scen: Scenario, log: ContactLog) -> None:
+    """A staffing change mid-shift is paid from the moment it is made (intervals of 30 min)."""
+    # at 45 min (half-way through interval 1) the plan becomes 10 agents in every interval
+    s = compute(log, scen, [(2700.0, (10, 10, 10, 10))])
+    assert s["staff_cost"] == pytest.approx((6 * 0.5 + 8 * 0.25 + 10 * 0.25 + 10 * 0.5 + 10 * 0.5) * 30)
+    assert s["money"]["staff_cost"] == s["staff_cost"]
+    # a change at the start replaces the plan; two changes: the later one wins from its time
+    assert compute(log, scen, [(0.0, (2, 2, 2, 2))])["staff_cost"] == pytest.approx(4 * 2 * 0.5 * 30)
+    assert compute(log, scen, [(0.0, (2, 2, 2, 2)), (3600.0, (4, 4, 4, 4))])["staff_cost"] == pytest.approx(
+        (2 + 2 + 4 + 4) * 0.5 * 30)
 
 
 def test_team_stress_by_hand(log: ContactLog, scen: Scenario) -> None:

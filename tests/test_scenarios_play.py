@@ -449,8 +449,8 @@ def test_public_complaint_every_bad_habit_costs_loyalty(habit: str) -> None:
     carp = np.mean([complaint("carp", s)["loyalty"]["retention"] for s in SEEDS])
     worse = np.mean([complaint(habit, s)["loyalty"]["retention"] for s in SEEDS])
     assert worse < carp - 0.01, (habit, worse, carp)
-    assert (np.mean([complaint(habit, s)["loyalty"]["word_of_mouth"] for s in SEEDS])
-            < np.mean([complaint("carp", s)["loyalty"]["word_of_mouth"] for s in SEEDS]))
+    assert (np.mean([complaint(habit, s)["loyalty"]["told_by_lost"] for s in SEEDS])
+            > np.mean([complaint("carp", s)["loyalty"]["told_by_lost"] for s in SEEDS]))
 
 
 def test_public_complaint_a_gesture_after_the_apology_beats_asking_what_they_want() -> None:

@@ -69,6 +69,12 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cost_of_poor_service", "cost of poor service", ("loyalty", "cost_of_poor_service"), "money", False,
         "poor service"),
     Kpi("staff_cost", "staff cost", ("staff_cost",), "money", False, "staff cost"),
+    Kpi("refunds_paid", "refunds paid", ("money", "refunds_paid"), "money", False, "refunds"),
+    Kpi("overpaid", "over-generous refunds (beyond the need)", ("money", "overpaid"), "money", False, "overpaid"),
+    Kpi("gestures_paid", "gestures paid", ("money", "gestures_paid"), "money", False, "gestures"),
+    Kpi("value_kept", "lifetime value kept", ("money", "value_kept"), "money", True, "value kept"),
+    Kpi("net_value", "net value (kept - refunds - gestures - staff)", ("money", "net_value"), "money", True,
+        "net value"),
     Kpi("score", "overall score", ("overall", "score"), "points", True, "score"),
 )
 KPI_BY_NAME = {k.name: k for k in KPIS}
