@@ -24,6 +24,7 @@ from .session import SIM_SECONDS_PER_REAL_SECOND, SPEEDS, Session
 from .spotlight import SpotlightPanel
 from .theme import ACCENT, BAD, GOOD, LINE, MUTED, PANEL, TEXT, WARN
 from .ui import Action
+from .workshop_seat import Heartbeat
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import Context
@@ -93,6 +94,8 @@ class FloorScene(Scene):
         self.coached: tuple[int, int] | None = None
         used = set(scen.arrivals) | {sc.channel for sc in getattr(scen, "scripted", ())}
         self.names = {c.id: c.name for c in scen.channels.values() if c.id in used}
+        # a workshop shift tells the instructor's console where the trainee is, and hears the class countdown
+        self.heartbeat = Heartbeat(ctx.workshop) if ctx.workshop is not None else None
 
     # -- layout -----------------------------------------------------------
     def layout(self) -> dict[str, pygame.Rect]:
@@ -236,6 +239,9 @@ class FloorScene(Scene):
     def update(self, dt: float) -> Transition | None:
         s = self.session
         seat = self.ctx.workshop
+        if self.heartbeat is not None:
+            calls = len({d.contact_id for d in s.centre.decisions})
+            self.heartbeat.beat(s.snap.time, calls, paused=self.paused or self.menu)
         if seat is not None and seat.seconds_left() == 0.0 and not s.centre.finished:
             # the workshop's time limit: the rest of the shift is played by the team, and the result goes in
             return self._finish()

@@ -37,12 +37,23 @@ class Seat:
     levers_locked: bool
     time_limit_min: int
     started: float = field(default_factory=time.time)  # wall clock: the time limit counts from joining
+    # the class round's end on this machine's clock, from the server's countdown (None: the server runs none);
+    # the server's word wins over the local limit, so "end the round now" reaches every game
+    round_ends: float | None = None
 
     def seconds_left(self, now: float | None = None) -> float | None:
         """Real seconds left to play, or None without a time limit."""
-        if not self.time_limit_min:
-            return None
-        return max(0.0, self.started + 60.0 * self.time_limit_min - (time.time() if now is None else now))
+        t = time.time() if now is None else now
+        own = None if not self.time_limit_min else max(0.0, self.started + 60.0 * self.time_limit_min - t)
+        if self.round_ends is None:
+            return own
+        server = max(0.0, self.round_ends - t)
+        return server if own is None else min(own, server)
+
+    def follow_server(self, seconds_left: float | None, now: float | None = None) -> None:
+        """Adopt the server's countdown (its seconds left, as just reported)."""
+        if seconds_left is not None:
+            self.round_ends = (time.time() if now is None else now) + float(seconds_left)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": SEAT_FORMAT, **asdict(self)}
@@ -52,9 +63,11 @@ class Seat:
         if not isinstance(doc, dict) or doc.get("format") != SEAT_FORMAT:
             raise SaveError(f"format: expected {SEAT_FORMAT!r}")
         try:
+            ends = doc.get("round_ends")
             return cls(str(doc["address"]), str(doc["code"]), str(doc["name"]), str(doc["token"]),
                        str(doc["scenario"]), str(doc["scenario_name"]), int(doc["seed"]),
-                       bool(doc["levers_locked"]), int(doc["time_limit_min"]), float(doc["started"]))
+                       bool(doc["levers_locked"]), int(doc["time_limit_min"]), float(doc["started"]),
+                       None if ends is None else float(ends))
         except (KeyError, TypeError, ValueError) as exc:
             raise SaveError(f"workshop seat: unreadable ({exc})") from exc
 
@@ -67,8 +80,10 @@ def join(address: str, code: str, name: str) -> Seat:
     client = WorkshopClient(address, timeout=10.0)
     out = client.join(code, name)
     s = out["session"]
-    return Seat(client.base, s["code"], out["name"], out["token"], s["scenario"], s["scenario_name"],
+    seat = Seat(client.base, s["code"], out["name"], out["token"], s["scenario"], s["scenario_name"],
                 int(s["seed"]), bool(s["levers_locked"]), int(s["time_limit_min"]))
+    seat.follow_server(s.get("seconds_left"))
+    return seat
 
 
 def save_seat(home: Path, seat: Seat) -> None:
@@ -146,6 +161,44 @@ def _rank(client: WorkshopClient, seat: Seat) -> str:
         return ""
     me = next((row["rank"] for row in board if row.get("name") == seat.name), None)
     return "" if me is None else f", place {me} of {len(board)} so far"
+
+
+HEARTBEAT_S = 10.0  # real seconds between progress reports
+
+
+class Heartbeat:
+    """Tells the server, every few seconds and in a background thread, where the trainee is in the shift.
+
+    The answer carries the class countdown, which the seat adopts; a failed report is simply tried
+    again later (the shift never waits for the network).
+    """
+
+    def __init__(self, seat: Seat, every_s: float = HEARTBEAT_S) -> None:
+        self.seat, self.every_s = seat, every_s
+        self._last = -1e9
+        self._busy = False
+
+    def beat(self, shift_s: float, calls: int, paused: bool = False, now: float | None = None) -> bool:
+        """Send a report if one is due and none is on its way; True if one was started."""
+        import threading
+
+        t = time.monotonic() if now is None else now
+        if self._busy or t - self._last < self.every_s:
+            return False
+        self._last, self._busy = t, True
+        state = "paused" if paused else "playing"
+        threading.Thread(target=self._send, args=(shift_s, calls, state), daemon=True, name="workshop-beat").start()
+        return True
+
+    def _send(self, shift_s: float, calls: int, state: str) -> None:
+        try:
+            out = WorkshopClient(self.seat.address, timeout=5.0).progress(
+                self.seat.code, self.seat.token, shift_s, calls, state)
+            self.seat.follow_server(out.get("seconds_left"))
+        except WorkshopError:
+            pass  # offline for now: the next beat tries again
+        finally:
+            self._busy = False
 
 
 class Sender:

@@ -169,3 +169,31 @@ def test_the_time_limit_ends_the_shift_and_sends_the_result(home, tmp_path):
     assert isinstance(d.scene, DebriefScene) and d.scene.sender is not None
     assert d.scene.sender.wait(30) is not None
     d.app.close()
+
+
+def test_the_game_reports_its_progress_and_ending_the_round_on_the_server_ends_the_shift(home, tmp_path):
+    from game.workshop_seat import join as join_seat
+
+    with LiveServer(tmp_path / "w.db") as srv:
+        store = srv.app.state.store
+        s = store.create_session("class", "three_reps", 2, True, 30)
+        store.start_round(s.code)
+        seat = join_seat(f"127.0.0.1:{srv.port}", s.code, "Ana")
+        assert seat.round_ends is not None and 1790 < seat.seconds_left() <= 1800  # the server's countdown
+        d = _driver(home)
+        d.app.ctx.workshop = seat
+        floor = FloorScene(d.app.ctx, Session(load_scenario("three_reps"), seed=2))
+        d.app.stack.apply(Push(floor))
+        d.key(pygame.K_SPACE)
+        assert _wait(d, lambda: (store.participants(s.code)[0].progress or {}).get("state") == "playing", 20)
+        assert isinstance(d.scene, FloorScene)  # still playing: 30 minutes left
+        d.click(Action("speed", 16))
+        assert d.until(lambda: floor.spotlight.view is not None, frames=400, dt=0.05)
+        d.key(pygame.K_1)  # one answer of her own, so there is a play of hers to score
+        store.end_round(s.code)  # the instructor: "end the round now"
+        floor.heartbeat.every_s = 0.05  # the next beat now rather than in ten seconds
+        assert _wait(d, lambda: isinstance(d.scene, DebriefScene), 20), "the shift should end when the round does"
+        assert d.scene.sender is not None and d.scene.sender.wait(30) is not None
+        (res,) = store.results(s.code)
+        assert res.participant.name == "Ana" and not res.flags  # sent at once: not late
+        d.app.close()

@@ -600,3 +600,79 @@ def test_the_csv_exports_carry_the_session_iso_times_levers_and_every_decision(t
     assert len(long) >= 3
     assert {d["name"] for d in long} == {"Ana"} and all(d["response_label"] for d in long)
     assert [d["step"] for d in long if d["customer"] == "1"][:3] == ["1", "2", "3"]
+
+
+# ---------------------------------------------------------------------------
+# The facilitator's console: the class countdown, progress, late results, rename/archive/delete
+# ---------------------------------------------------------------------------
+
+
+def test_the_server_keeps_the_class_countdown_and_marks_late_results(client):
+    r = client.post("/api/sessions", json={"scenario": SCEN, "seed": SEED, "time_limit_min": 20},
+                    headers={"X-Instructor-Key": client.app.state.key})
+    code = r.json()["code"]
+    assert r.json()["seconds_left"] is None  # no countdown until the instructor starts the round
+    client.get(f"/?key={client.app.state.key}")
+    assert client.post(f"/sessions/{code}/round", data={"action": "start"}, follow_redirects=False).status_code == 303
+    left = client.get(f"/api/sessions/{code}").json()["seconds_left"]
+    assert 1190 < left <= 1200
+    ana, ben = _join(client, code, "Ana"), _join(client, code, "Ben")
+    beat = client.post(f"/api/sessions/{code}/progress", json={"shift_s": 3700, "calls": 2},
+                       headers={"Authorization": f"Bearer {ana}"})
+    assert beat.status_code == 200 and 1190 < beat.json()["seconds_left"] <= 1200 and not beat.json()["ended"]
+    page = html.unescape(client.get(f"/sessions/{code}").text)
+    assert "playing: 10:01, 2 calls" in page and "joined, not playing yet" in page and "left in the round" in page
+    assert client.post(f"/api/sessions/{code}/progress", json={"shift_s": -1}).status_code in (401, 422)
+    assert _submit(client, code, ana, result_doc(SCEN, SEED, 0)).json()["flags"] == []  # in time
+    client.post(f"/sessions/{code}/round", data={"action": "end"})  # "end the round now"
+    beat = client.post(f"/api/sessions/{code}/progress", json={"shift_s": 100, "calls": 0},
+                       headers={"Authorization": f"Bearer {ben}"})
+    assert beat.json() == {"seconds_left": 0.0, "ended": True}  # the game stops and sends what it has
+    store = client.app.state.store
+    s = store.session(code)
+    from sim.workshop.server import _late
+    assert _late(s, now=s.deadline + 30) == "" and _late(s, now=s.deadline + 600) == "late: sent 10 min after the round ended"
+    assert "the round has ended" in client.get(f"/sessions/{code}").text
+
+
+def test_sessions_can_be_renamed_archived_and_deleted_only_when_archived(client):
+    code = _session(client)
+    _submit(client, code, _join(client, code, "Ana"), result_doc(SCEN, SEED, 0))
+    client.get(f"/?key={client.app.state.key}")
+    client.post(f"/sessions/{code}/rename", data={"title": "  Round 2,   group B "})
+    assert client.get(f"/api/sessions/{code}").json()["title"] == "Round 2, group B"
+    assert client.post(f"/sessions/{code}/rename", data={"title": "x" * 81}).status_code == 422
+    r = client.post(f"/sessions/{code}/delete", data={"confirm": code})
+    assert r.status_code == 409 and "archive the session first" in r.text  # a live session is never deleted
+    client.post(f"/sessions/{code}/archive", data={"archived": 1})
+    index = client.get("/").text
+    assert 'id="archived"' in index and code in index
+    assert client.get(f"/api/sessions/{code}").json()["closed"]  # archived sessions take no joins
+    assert client.post(f"/sessions/{code}/delete", data={"confirm": "WRONG"}).status_code == 422
+    assert len(client.get(f"/api/sessions/{code}/leaderboard").json()) == 1  # nothing deleted by a wrong code
+    client.post(f"/sessions/{code}/archive", data={"archived": 0})
+    client.post(f"/sessions/{code}/archive", data={"archived": 1})
+    assert client.post(f"/sessions/{code}/delete", data={"confirm": code.lower()}, follow_redirects=False).status_code == 303
+    assert client.get(f"/api/sessions/{code}").status_code == 404
+
+
+def test_an_older_database_gains_the_new_columns_and_keeps_every_row(tmp_path):
+    db = tmp_path / "old.db"
+    con = sqlite3.connect(db)
+    con.executescript("""
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('schema', '1');
+    CREATE TABLE sessions (code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL, seed INTEGER NOT NULL,
+        levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL, created REAL NOT NULL);
+    INSERT INTO sessions VALUES ('ABCDEF', 'old', 'three_reps', 1, 1, 0, 1.0);
+    CREATE TABLE participants (id INTEGER PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL,
+        token_hash TEXT NOT NULL, joined REAL NOT NULL, UNIQUE (code, name_key));
+    INSERT INTO participants VALUES (1, 'ABCDEF', 'Ana', 'ana', 'x', 2.0);
+    """)
+    con.commit()
+    con.close()
+    from sim.workshop.store import Store
+    store = Store(db)
+    s = store.session("ABCDEF")
+    assert (s.title, s.closed, s.archived, s.deadline) == ("old", False, False, None)
+    assert [p.name for p in store.participants("ABCDEF")] == ["Ana"]

@@ -68,10 +68,25 @@ class SessionOut(_Model):
     time_limit_min: int
     created: float
     closed: bool = Field(False, description="closed by the instructor: no more joins or results")
+    seconds_left: float | None = Field(None, description="seconds left in the class round by the server's clock; "
+                                                         "null when no countdown runs")
 
 
 class JoinIn(_Model):
     name: str = Field(..., min_length=1, max_length=MAX_NAME)
+
+
+class ProgressIn(_Model):
+    """What the game reports while a trainee plays (every few seconds): the facilitator's live view."""
+
+    shift_s: float = Field(..., ge=0, le=10_000_000, description="simulated seconds into the shift")
+    calls: int = Field(0, ge=0, le=100_000, description="contacts the trainee has answered so far")
+    state: str = Field("playing", pattern="^(playing|paused|finished)$")
+
+
+class ProgressOut(_Model):
+    seconds_left: float | None = Field(None, description="the class countdown by the server's clock (null: none)")
+    ended: bool = Field(False, description="the instructor ended the round: send the result now")
 
 
 class JoinOut(_Model):
@@ -161,7 +176,7 @@ def _scored(r: StoredResult) -> dict[str, Any]:
 def session_out(s: Session, names: dict[str, str]) -> SessionOut:
     return SessionOut(code=s.code, title=s.title, scenario=s.scenario, scenario_name=names.get(s.scenario, s.scenario),
                       seed=s.seed, levers_locked=s.levers_locked, time_limit_min=s.time_limit_min, created=s.created,
-                      closed=s.closed)
+                      closed=s.closed, seconds_left=s.seconds_left())
 
 
 def moments_by(scen: Any) -> str:

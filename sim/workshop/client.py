@@ -84,6 +84,11 @@ class WorkshopClient:
     def submit(self, code: str, token: str, result: dict[str, Any]) -> dict[str, Any]:
         return dict(self._call("POST", f"/api/sessions/{_code(code)}/results", result, token))
 
+    def progress(self, code: str, token: str, shift_s: float, calls: int, state: str = "playing") -> dict[str, Any]:
+        """Report where the trainee is; the answer holds the class countdown (seconds_left, ended)."""
+        return dict(self._call("POST", f"/api/sessions/{_code(code)}/progress",
+                               {"shift_s": float(shift_s), "calls": int(calls), "state": state}, token=token))
+
     def leaderboard(self, code: str) -> list[dict[str, Any]]:
         return list(self._call("GET", f"/api/sessions/{_code(code)}/leaderboard"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 import multiprocessing as mp
@@ -54,6 +55,8 @@ from .api_models import (
     EntryIn,
     JoinIn,
     JoinOut,
+    ProgressIn,
+    ProgressOut,
     ResultIn,
     ResultOut,
     SessionIn,
@@ -387,10 +390,24 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         p = await run_in_threadpool(store.by_token, s.code, cred.credentials)
         doc = body.model_dump()
         result = await graded(doc, rules_of(s))
+        late = _late(s)
+        if late:
+            result = dataclasses.replace(result, flags=(*result.flags, late))
         stored, new = await run_in_threadpool(store.store_result, p, result, "game", doc)
         if not new:
             response.status_code = 200
         return result_out(stored, new)
+
+    @app.post("/api/sessions/{code}/progress", response_model=ProgressOut)
+    def progress(code: str, body: ProgressIn, cred: Token = None) -> ProgressOut:
+        """The game's heartbeat: where the trainee is; the answer carries the class countdown."""
+        s = store.session(code)
+        if cred is None:
+            raise HTTPException(401, "a participant token is needed: join the session first")
+        p = store.by_token(s.code, cred.credentials)
+        store.report_progress(p, {"shift_s": round(body.shift_s, 1), "calls": body.calls, "state": body.state})
+        left = s.seconds_left()
+        return ProgressOut(seconds_left=left, ended=left == 0.0)
 
     @app.post("/api/sessions/{code}/import", status_code=201, response_model=ResultOut,
               responses={200: {"model": ResultOut, "description": "the same result was already stored"}},
@@ -439,8 +456,10 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         labels = {k: v.label for k, v in scen.responses.items()}
         goals = {k: v.name for k, v in scen.goals.items()}
         done = {r.participant.id for r in results}
+        people = store.participants(s.code)
         return {"s": s, "scen": scen, "results": results, "standings": standings(results),
-                "participants": store.participants(s.code), "done": done,
+                "participants": people, "done": done, "status": {p.id: trainee_status(p, done, scen) for p in people},
+                "seconds_left": s.seconds_left(),
                 "moments": key_moments([r.choices for r in results], labels, goals, by=moments_by(scen)),
                 "objective_share": _objective_share(results)}
 
@@ -505,6 +524,35 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
     def close(code: str, closed: Annotated[int, Form()] = 1) -> Response:
         s = store.set_closed(code, bool(closed))
         return RedirectResponse(f"/sessions/{s.code}", status_code=303)
+
+    @app.post("/sessions/{code}/round", include_in_schema=False, dependencies=PAGE)
+    def round_control(code: str, action: Annotated[str, Form()]) -> Response:
+        """Start the class countdown, or end the round now (the games send what they have)."""
+        if action == "start":
+            s = store.start_round(code)
+        elif action == "end":
+            s = store.end_round(code)
+        else:
+            raise SubmissionError("action", f"expected start or end, got {action[:20]!r}")
+        return RedirectResponse(f"/sessions/{s.code}", status_code=303)
+
+    @app.post("/sessions/{code}/rename", include_in_schema=False, dependencies=PAGE)
+    def rename(code: str, title: Annotated[str, Form()]) -> Response:
+        s = store.rename(code, title)
+        return RedirectResponse(f"/sessions/{s.code}", status_code=303)
+
+    @app.post("/sessions/{code}/archive", include_in_schema=False, dependencies=PAGE)
+    def archive(code: str, archived: Annotated[int, Form()] = 1) -> Response:
+        s = store.set_archived(code, bool(archived))
+        return RedirectResponse("/" if s.archived else f"/sessions/{s.code}", status_code=303)
+
+    @app.post("/sessions/{code}/delete", include_in_schema=False, dependencies=PAGE)
+    def delete(code: str, confirm: Annotated[str, Form()] = "") -> Response:
+        s = store.session(code)
+        if confirm.strip().upper() != s.code:
+            raise SubmissionError("confirm", f"type the session's code ({s.code}) to delete it with all its results")
+        store.delete_session(s.code)
+        return RedirectResponse("/", status_code=303)
 
     @app.post("/sessions/{code}/remove", include_in_schema=False, dependencies=PAGE)
     def remove(code: str, participant: Annotated[int, Form()]) -> Response:
@@ -650,6 +698,43 @@ def _csv(out: io.StringIO, filename: str) -> PlainTextResponse:
     # UTF-8 with a byte-order mark, so a spreadsheet reads names like Siobhán right
     return PlainTextResponse("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+IDLE_AFTER_S = 60.0  # no word from a trainee's game for a minute: shown as idle
+
+
+def trainee_status(p: Any, done: set[int], scen: Any, now: float | None = None) -> tuple[str, str]:
+    """(state, words) for the roster: finished, playing (shift clock, calls), idle, or joined."""
+    import time
+
+    from ..model import clock_text
+
+    if p.id in done:
+        return "finished", "finished"
+    if not p.progress or p.progress_at is None:
+        return "joined", "joined, not playing yet"
+    calls = int(p.progress.get("calls", 0))
+    at = f"{clock_text(scen.start_clock, float(p.progress.get('shift_s', 0.0)))}, {calls} call{'s' if calls != 1 else ''}"
+    if (time.time() if now is None else now) - p.progress_at > IDLE_AFTER_S:
+        return "idle", f"idle (last seen at {at})"
+    if p.progress.get("state") == "paused":
+        return "paused", f"paused at {at}"
+    return "playing", f"playing: {at}"
+
+
+LATE_GRACE_S = 60.0  # a result sent within a minute of the end is on time (the game needs a moment to send it)
+
+
+def _late(s: Any, now: float | None = None) -> str:
+    """The flag of a result that arrives after the round ended ('' when on time or with no countdown)."""
+    import time
+
+    if s.deadline is None:
+        return ""
+    after = (time.time() if now is None else now) - s.deadline
+    if after <= LATE_GRACE_S:
+        return ""
+    return f"late: sent {after / 60.0:.0f} min after the round ended"
 
 
 def _safe_next(path: str) -> str:

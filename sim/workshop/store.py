@@ -30,10 +30,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL, seed INTEGER NOT NULL,
     levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL, created REAL NOT NULL,
-    closed INTEGER NOT NULL DEFAULT 0);
+    closed INTEGER NOT NULL DEFAULT 0, archived INTEGER NOT NULL DEFAULT 0, round_started REAL, deadline REAL);
 CREATE TABLE IF NOT EXISTS participants (
     id INTEGER PRIMARY KEY, code TEXT NOT NULL REFERENCES sessions(code), name TEXT NOT NULL,
-    name_key TEXT NOT NULL, token_hash TEXT NOT NULL, joined REAL NOT NULL, UNIQUE (code, name_key));
+    name_key TEXT NOT NULL, token_hash TEXT NOT NULL, joined REAL NOT NULL, progress TEXT, progress_at REAL,
+    UNIQUE (code, name_key));
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY, code TEXT NOT NULL REFERENCES sessions(code),
     participant INTEGER NOT NULL UNIQUE REFERENCES participants(id), digest TEXT NOT NULL,
@@ -69,6 +70,15 @@ class Session:
     time_limit_min: int
     created: float
     closed: bool = False  # the instructor closed it: nobody joins or sends any more (imports still work)
+    archived: bool = False  # put away by the instructor: listed apart, can be brought back or deleted
+    round_started: float | None = None  # when the instructor started the round (server clock)
+    deadline: float | None = None  # when the round ends (server clock); results after it are marked late
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        """Seconds left in the round by the server's clock, or None when no round countdown runs."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - (time.time() if now is None else now))
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class Participant:
     code: str
     name: str
     joined: float
+    progress: dict[str, Any] | None = None  # what the game last reported: shift clock, calls handled
+    progress_at: float | None = None  # when (server clock)
 
 
 @dataclass(frozen=True)
@@ -92,11 +104,25 @@ class StoredResult:
     choices: list[dict[str, Any]]  # the trainee's conversations, long, are read only on demand: conversations()
 
 
-_SESSION_COLS = "code, title, scenario, seed, levers_locked, time_limit_min, created, closed"
+_SESSION_COLS = "code, title, scenario, seed, levers_locked, time_limit_min, created, closed, archived, round_started, " \
+                "deadline"
+# columns added after the first release: a database from before gains them on open, keeping every row
+_ADDED_COLUMNS = (("sessions", "closed", "INTEGER NOT NULL DEFAULT 0"), ("sessions", "archived", "INTEGER NOT NULL DEFAULT 0"),
+                  ("sessions", "round_started", "REAL"), ("sessions", "deadline", "REAL"),
+                  ("participants", "progress", "TEXT"), ("participants", "progress_at", "REAL"))
 
 
 def _session(r: Any) -> Session:
-    return Session(r[0], r[1], r[2], int(r[3]), bool(r[4]), int(r[5]), float(r[6]), bool(r[7]))
+    return Session(r[0], r[1], r[2], int(r[3]), bool(r[4]), int(r[5]), float(r[6]), bool(r[7]), bool(r[8]),
+                   None if r[9] is None else float(r[9]), None if r[10] is None else float(r[10]))
+
+
+_PARTICIPANT_COLS = "id, code, name, joined, progress, progress_at"
+
+
+def _participant(r: Any) -> Participant:
+    return Participant(int(r[0]), r[1], r[2], float(r[3]), None if r[4] is None else json.loads(r[4]),
+                       None if r[5] is None else float(r[5]))
 
 
 def hash_token(token: str) -> str:
@@ -126,9 +152,9 @@ class Store:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) != SCHEMA_VERSION:
                 raise StoreError(500, f"{self.path}: database schema {row[0]}, this version reads {SCHEMA_VERSION}")
-            columns = {r[1] for r in db.execute("PRAGMA table_info(sessions)")}
-            if "closed" not in columns:  # a database from before sessions could be closed: add, keep every row
-                db.execute("ALTER TABLE sessions ADD COLUMN closed INTEGER NOT NULL DEFAULT 0")
+            for table, column, kind in _ADDED_COLUMNS:
+                if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -193,6 +219,55 @@ class Store:
             db.execute("UPDATE sessions SET closed=? WHERE code=?", (int(closed), code.upper()))
         return self.session(code)
 
+    def rename(self, code: str, title: str) -> Session:
+        title = " ".join(str(title).split())
+        if not title or len(title) > 80 or not title.isprintable():
+            raise StoreError(422, "title: expected 1 to 80 printable characters")
+        with self._write() as db:
+            db.execute("UPDATE sessions SET title=? WHERE code=?", (title, self.session(code).code))
+        return self.session(code)
+
+    def set_archived(self, code: str, archived: bool) -> Session:
+        """Archive (put away, closed to joins) or bring back a session; nothing in it changes."""
+        s = self.session(code)
+        with self._write() as db:
+            db.execute("UPDATE sessions SET archived=?, closed=CASE WHEN ? THEN 1 ELSE closed END WHERE code=?",
+                       (int(archived), int(archived), s.code))
+        return self.session(code)
+
+    def delete_session(self, code: str) -> None:
+        """Delete an archived session with everything in it (the instructor confirmed it); 409 if not archived."""
+        s = self.session(code)
+        if not s.archived:
+            raise StoreError(409, "archive the session first; only an archived session can be deleted")
+        with self._write() as db:
+            for table in ("removed_results", "results", "participants"):
+                db.execute(f"DELETE FROM {table} WHERE code=?", (s.code,))
+            db.execute("DELETE FROM sessions WHERE code=?", (s.code,))
+
+    def start_round(self, code: str, now: float | None = None) -> Session:
+        """Start the class countdown now: the round ends after the session's time limit (none without one)."""
+        s = self.session(code)
+        t = time.time() if now is None else now
+        deadline = t + 60.0 * s.time_limit_min if s.time_limit_min else None
+        with self._write() as db:
+            db.execute("UPDATE sessions SET round_started=?, deadline=? WHERE code=?", (t, deadline, s.code))
+        return self.session(code)
+
+    def end_round(self, code: str, now: float | None = None) -> Session:
+        """End the round now: the games see no time left and send what they have; later results are late."""
+        s = self.session(code)
+        t = time.time() if now is None else now
+        with self._write() as db:
+            db.execute("UPDATE sessions SET round_started=COALESCE(round_started, ?), deadline=? WHERE code=?",
+                       (t, t, s.code))
+        return self.session(code)
+
+    def report_progress(self, p: Participant, progress: dict[str, Any]) -> None:
+        with self._write() as db:
+            db.execute("UPDATE participants SET progress=?, progress_at=? WHERE id=?",
+                       (json.dumps(progress, sort_keys=True), time.time(), p.id))
+
     def open_session(self, code: str) -> Session:
         """The session, if it still takes joins and results (409 once the instructor closed it)."""
         s = self.session(code)
@@ -218,10 +293,10 @@ class Store:
 
     def participant(self, pid: int) -> Participant:
         with self._connect() as db:
-            row = db.execute("SELECT id, code, name, joined FROM participants WHERE id=?", (pid,)).fetchone()
+            row = db.execute(f"SELECT {_PARTICIPANT_COLS} FROM participants WHERE id=?", (pid,)).fetchone()
         if row is None:
             raise StoreError(404, f"no participant {pid}")
-        return Participant(int(row[0]), row[1], row[2], float(row[3]))
+        return _participant(row)
 
     def by_token(self, code: str, token: str) -> Participant:
         with self._connect() as db:
@@ -239,9 +314,9 @@ class Store:
 
     def participants(self, code: str) -> list[Participant]:
         with self._connect() as db:
-            rows = db.execute("SELECT id, code, name, joined FROM participants WHERE code=? ORDER BY joined, id",
+            rows = db.execute(f"SELECT {_PARTICIPANT_COLS} FROM participants WHERE code=? ORDER BY joined, id",
                               (code.upper(),)).fetchall()
-        return [Participant(int(r[0]), r[1], r[2], float(r[3])) for r in rows]
+        return [_participant(r) for r in rows]
 
     def import_participant(self, code: str, name: str) -> Participant:
         """The participant for an imported offline result: the existing one with that name, or a new one."""
