@@ -676,3 +676,40 @@ def test_an_older_database_gains_the_new_columns_and_keeps_every_row(tmp_path):
     s = store.session("ABCDEF")
     assert (s.title, s.closed, s.archived, s.deadline) == ("old", False, False, None)
     assert [p.name for p in store.participants("ABCDEF")] == ["Ana"]
+
+
+def test_open_lever_sessions_show_levers_and_cost_and_the_class_at_a_glance(tmp_path):
+    c = TestClient(create_app(tmp_path / "w.db"))
+    scen = "public_complaint"
+    code = _session(c, scenario=scen, locked=False)
+    docs = class_results(scen, SEED, 4)
+    for i, (name, text) in enumerate(docs):
+        doc = json.loads(text)
+        if i == 0:
+            late = max(float(d["time"]) for d in doc["decisions"]) + 1.0
+            doc["commands"] = [*doc["commands"], {"time": late, "type": "policy", "key": "supervisors", "value": 3}]
+        assert _submit(c, code, _join(c, code, name), doc).status_code == 201
+    c.get(f"/?key={c.app.state.key}")
+    page = html.unescape(c.get(f"/sessions/{code}").text)
+    assert "Levers pulled" in page and "supervisors=3 at" in page and "Staff cost" in page
+    assert 'id="score-spread"' in page and 'id="objective-rates"' in page and 'id="by-policy"' in page
+    assert "no lever changed" in page and "supervisors" in page
+    assert 'id="top-quarter"' in page or len(docs) < 4
+
+
+def test_rounds_or_groups_compare_on_one_page(client):
+    a, b = _session(client), _session(client)
+    docs = class_results(SCEN, SEED, 4)
+    for name, text in docs[:2]:
+        _submit(client, a, _join(client, a, name), json.loads(text))
+    for name, text in docs[2:]:
+        _submit(client, b, _join(client, b, name), json.loads(text))
+    client.get(f"/?key={client.app.state.key}")
+    client.post(f"/sessions/{a}/rename", data={"title": "Round 1"})
+    client.post(f"/sessions/{b}/rename", data={"title": "Round 2"})
+    assert 'id="compare-sessions"' in client.get("/").text
+    page = html.unescape(client.get("/compare-sessions", params=[("codes", a), ("codes", b)]).text)
+    assert "Round 1 vs Round 2" in page and "Mean score (95 % interval)" in page and 'id="moves"' in page
+    assert "Customer 1" in page and "\u00b7 1 trainee" in page
+    one = client.get("/compare-sessions", params=[("codes", a)])
+    assert one.status_code == 422 and "two or more" in html.unescape(one.text)

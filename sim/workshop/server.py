@@ -16,7 +16,7 @@ import io
 import json
 import multiprocessing as mp
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,6 +30,7 @@ from fastapi import (
     Form,
     Header,
     HTTPException,
+    Query,
     Request,
     UploadFile,
 )
@@ -49,7 +50,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from ..scenario import assets_dir, load_scenario
-from . import classbook
+from . import classbook, classview
+from .classview import lever_text
 from .api_models import (
     ENTRY_FORMAT,
     EntryIn,
@@ -457,10 +459,17 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         goals = {k: v.name for k, v in scen.goals.items()}
         done = {r.participant.id for r in results}
         people = store.participants(s.code)
+        commands = store.commands(s.code) if not s.levers_locked else {}
+        by = moments_by(scen)
         return {"s": s, "scen": scen, "results": results, "standings": standings(results),
+                "levers": {pid: classview.levers_of(c, scen.start_clock) for pid, c in commands.items()},
+                "costs": {r.participant.id: classview._money(r, "staff_cost") for r in results},
+                "policy_groups": classview.by_policy(results, commands) if not s.levers_locked else [],
+                "bins": classview.score_bins(results),
+                "differences": classview.top_quarter_differences(results, labels, by),
                 "participants": people, "done": done, "status": {p.id: trainee_status(p, done, scen) for p in people},
                 "seconds_left": s.seconds_left(),
-                "moments": key_moments([r.choices for r in results], labels, goals, by=moments_by(scen)),
+                "moments": key_moments([r.choices for r in results], labels, goals, by=by),
                 "objective_share": _objective_share(results)}
 
     def _objective_share(results: list[StoredResult]) -> list[tuple[str, int, int]]:
@@ -495,6 +504,28 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
     def dashboard(request: Request, code: str, notes: str = "") -> HTMLResponse:
         return page(request, "session.html", address=class_address(request),
                     notes=notes_after_upload.pop(notes, []), removed=store.removed(code), **_session_view(code))
+
+    @app.get("/compare-sessions", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
+    def compare_sessions(request: Request, codes: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+        """Rounds or groups of one class on one page: round 1 against round 2, group A against group B."""
+        picked = [store.session(c) for c in dict.fromkeys(x.strip().upper() for x in (codes or []) if x.strip())]
+        if len(picked) < 2:
+            raise SubmissionError("codes", "tick two or more sessions to compare")
+        if len({p.scenario for p in picked}) > 1:
+            raise SubmissionError("codes", "sessions of different scenarios cannot be compared move by move; "
+                                           "pick rounds or groups that played the same scenario")
+        scen = load_scenario(picked[0].scenario)
+        labels = {k: v.label for k, v in scen.responses.items()}
+        goals = {k: v.name for k, v in scen.goals.items()}
+        cols = []
+        for p in picked:
+            rs = store.results(p.code)
+            cols.append({"s": p, "sum": classview.summary(p, rs),
+                         "moments": {(m.ordinal, m.step): m for m in key_moments([r.choices for r in rs], labels,
+                                                                                 goals, by=moments_by(scen))}})
+        keys = sorted({k for c in cols for k in c["moments"]})
+        titles = {k: next(c["moments"][k].title for c in cols if k in c["moments"]) for k in keys}
+        return page(request, "sessions_compare.html", cols=cols, keys=keys, titles=titles, scen=scen)
 
     @app.get("/sessions/{code}/live", response_class=HTMLResponse, include_in_schema=False, dependencies=PAGE)
     def live(request: Request, code: str) -> HTMLResponse:
@@ -681,17 +712,6 @@ def iso_time(t: float) -> str:
     import datetime
 
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def lever_text(cmd: Mapping[str, Any], start_clock: str) -> str:
-    """A replayed policy command in words for the CSV: 'staffing=[6, 7] at 09:15'."""
-    from ..model import clock_text
-
-    value = cmd.get("value")
-    shown = json.dumps(value) if isinstance(value, (list, dict)) else str(value).lower() \
-        if isinstance(value, bool) else str(value)
-    t = float(cmd.get("time", 0.0))
-    return f"{cmd.get('key')}={shown}" + (f" at {clock_text(start_clock, t)}" if t > 0 else " from the start")
 
 
 def _csv(out: io.StringIO, filename: str) -> PlainTextResponse:
