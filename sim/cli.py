@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -202,6 +203,9 @@ def _lab_options(p: argparse.ArgumentParser, replications: int) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster (tcp://host:8786)")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     p.add_argument("--out", default="out/lab", metavar="DIR", help="folder for the CSV and HTML report (default out/lab)")
+    p.add_argument("--run-id", metavar="ID", default=None,
+                   help="names this run's files (compare-SCENARIO-ID.html ...); default: the date and time, "
+                        "so runs never overwrite each other")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: only on a terminal)")
 
@@ -212,9 +216,31 @@ def _lab_progress(args: argparse.Namespace, total: int, label: str) -> Any:
     return Progress(total, label, enabled=args.progress)
 
 
-def _lab_write(args: argparse.Namespace, stem: str, files: dict[str, str]) -> None:
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def _run_id(args: argparse.Namespace, stem: str, suffixes: Sequence[str]) -> str:
+    """This run's id: --run-id, or the local date and time with a counter if a run of that second exists."""
+    given = getattr(args, "run_id", None)
+    if given is not None:
+        if not RUN_ID.match(given):
+            raise ValueError(f"--run-id: expected 1 to 40 letters, digits, '.', '_' or '-', got {given!r}")
+        return str(given)
+    import time
+
+    base = time.strftime("%Y%m%d-%H%M%S")
+    rid, n = base, 1
+    while any((Path(args.out) / f"{stem}-{rid}{suf}").exists() for suf in suffixes):
+        n += 1
+        rid = f"{base}-{n}"
+    return rid
+
+
+def _lab_write(args: argparse.Namespace, stem: str, files: dict[str, str], stamped: bool = True) -> None:
+    """Write a run's files to --out; `stamped` adds the run's id, so two runs never overwrite each other."""
+    name = f"{stem}-{_run_id(args, stem, list(files))}" if stamped else stem
     for suffix, text in files.items():
-        path = Path(args.out) / f"{stem}{suffix}"
+        path = Path(args.out) / f"{name}{suffix}"
         write_atomic(path, text)
         print(f"wrote {path}")
 
@@ -326,7 +352,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     else:
         print(format_ledger(ledger))
         print()
-    _lab_write(args, "lessons", {".csv": ledger_csv(ledger), ".html": ledger_html(ledger)})
+    _lab_write(args, "lessons", {".csv": ledger_csv(ledger), ".html": ledger_html(ledger)}, stamped=False)
     if args.markdown:
         command = "servicefloor lessons" + "".join(f" {n}" for n in args.lessons) + (
             f" --replications {args.replications}" if args.replications else "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import sys
 
 import numpy as np
@@ -96,6 +97,18 @@ def test_relative_staffing_by_slice_and_by_clock() -> None:
         apply_changes(scen, ["staffin=3"])
     with pytest.raises(ScenarioError, match="expected key=value"):
         apply_changes(scen, ["callbacks"])
+
+
+@pytest.mark.parametrize("sel, says", [("25:30", "reaches past the shift"), ("1:0", "picks no interval"),
+                                       ("07:00-08:00", "picks no interval of this shift"), ("2", "not an interval"),
+                                       ("1:1", "picks no interval"), ("11:00-10:00", "picks no interval")])
+def test_a_slice_that_changes_nothing_is_an_error_naming_it_and_the_valid_range(sel: str, says: str) -> None:
+    scen = small_day(staffing=[5, 5])  # two half-hours from 09:00
+    with pytest.raises(ScenarioError) as info:
+        apply_changes(scen, [f"staffing[{sel}]+=2"])
+    problem = info.value.problems[0]
+    assert problem.key == f"staffing[{sel}]" and says in problem.message
+    assert "intervals 0 to 1" in problem.message and "09:00-10:00" in problem.message
 
 
 def test_sweep_axes() -> None:
@@ -271,69 +284,69 @@ def _read_csv(path: str) -> list[dict[str, str]]:
 
 def test_cli_compare(small_toml: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", small_toml, "--variant", "more", "staffing+=2", "--variant", "cb", "callbacks=true",
-                 "-n", "3", "-j", "1", "--out", str(tmp_path), "--no-progress"])
+                 "-n", "3", "-j", "1", "--out", str(tmp_path), "--run-id", "r1", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0
     assert "3 replications, seeds 1-3, common random numbers" in out
     assert "service level (phone + chat)" in out and "more" in out
-    rows = _read_csv(str(tmp_path / "compare-lab_small.csv"))
+    rows = _read_csv(str(tmp_path / "compare-lab_small-r1.csv"))
     assert len(rows) == 3 * len(KPIS)
     assert {r["variant"] for r in rows} == {"base", "more", "cb"}
     staff = next(r for r in rows if r["kpi"] == "staff_cost" and r["variant"] == "more")
     assert float(staff["diff_mean"]) == pytest.approx(2 * 2 * 0.5 * 30.0) and staff["significant"] == "true"
-    reps = _read_csv(str(tmp_path / "compare-lab_small-replications.csv"))
+    reps = _read_csv(str(tmp_path / "compare-lab_small-r1-replications.csv"))
     assert len(reps) == 9 and reps[0]["seed"] == "1"
-    html = (tmp_path / "compare-lab_small.html").read_text(encoding="utf-8")
+    html = (tmp_path / "compare-lab_small-r1.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 2 and "http" not in html.replace("http-equiv", "")
 
 
 def test_cli_staff_pure_queue_matches_erlang_a(pure_toml: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["staff", pure_toml, "--service-level", "0.8", "--within", "20s", "--max-abandon", "0.05",
-                 "-n", "4", "-j", "1", "--out", str(tmp_path), "--no-progress", "--no-trim"])
+                 "-n", "4", "-j", "1", "--out", str(tmp_path), "--run-id", "r1", "--no-progress", "--no-trim"])
     out = capsys.readouterr().out
     assert code == 0
     assert "Erlang A (mean patience 120 s)" in out and "agent hours" in out and "staffing = [" in out
-    rows = _read_csv(str(tmp_path / "staff-lab_pure.csv"))
+    rows = _read_csv(str(tmp_path / "staff-lab_pure-r1.csv"))
     from sim.theory import agents_for_service_level
     for r, rate in zip(rows, (240, 360, 300)):
         assert int(r["erlang_agents"]) == agents_for_service_level(rate / 3600, 60, 0.8, 20, 120, 0.05)
         assert int(r["agents"]) >= int(r["erlang_agents"])
         assert float(r["sim_sl"]) >= 0.8 and float(r["sim_abandon"]) <= 0.05
-    assert "data:image/png;base64," in (tmp_path / "staff-lab_pure.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in (tmp_path / "staff-lab_pure-r1.html").read_text(encoding="utf-8")
 
 
 def test_cli_staff_full_mode_corrects_the_analytic_start(small_toml: str, tmp_path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["staff", small_toml, "--service-level", "0.7", "--within", "30s", "-n", "3", "-j", "1",
-                 "--max-iterations", "6", "--out", str(tmp_path), "--no-progress"])
+                 "--max-iterations", "6", "--out", str(tmp_path), "--run-id", "r1", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0 and "pilot" in out and "simulation-corrected" in out
-    rows = _read_csv(str(tmp_path / "staff-lab_small.csv"))
+    rows = _read_csv(str(tmp_path / "staff-lab_small-r1.csv"))
     assert len(rows) == 2 and all(int(r["agents"]) >= 1 for r in rows)
 
 
 def test_cli_sweep(small_toml: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["sweep", small_toml, "staffing=3..7:2", "hold_messages=true,false", "-n", "2", "-j", "1",
-                 "--out", str(tmp_path), "--no-progress"])
+                 "--out", str(tmp_path), "--run-id", "r1", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0 and "6 grid points x 2 replications" in out and "Pareto" in out
-    rows = _read_csv(str(tmp_path / "sweep-lab_small.csv"))
+    rows = _read_csv(str(tmp_path / "sweep-lab_small-r1.csv"))
     assert [(r["staffing"], r["hold_messages"]) for r in rows][:2] == [("3", "true"), ("3", "false")]
     assert any(r["pareto_staff_cost_retention"] == "true" for r in rows)
     sl = [float(r["service_level"]) for r in rows]
     assert sl[0] < sl[2] < sl[4]  # more agents, better service (common random numbers)
-    html = (tmp_path / "sweep-lab_small.html").read_text(encoding="utf-8")
+    html = (tmp_path / "sweep-lab_small-r1.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == 1 + len(KPIS)
 
 
 def test_cli_cost(small_toml: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["cost", small_toml, "-n", "3", "-j", "1", "--out", str(tmp_path), "--no-progress"])
+    code = main(["cost", small_toml, "-n", "3", "-j", "1", "--out", str(tmp_path), "--run-id", "r1", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0
     for label in ("churn from long waits", "churn from wrong answers", "churn from missing follow-up",
                   "churn from unresolved escalations", "rework: repeat contacts", "= cost of poor service"):
         assert label in out
-    rows = _read_csv(str(tmp_path / "cost-lab_small.csv"))
+    rows = _read_csv(str(tmp_path / "cost-lab_small-r1.csv"))
     lost = sum(float(r["mean"]) for r in rows if r["part"] in ("lost", "rework"))
     total = next(float(r["mean"]) for r in rows if r["part"] == "total")
     assert lost == pytest.approx(total, abs=0.1)
@@ -354,12 +367,12 @@ def test_cli_ctrl_c_reports_the_finished_replications(small_toml: str, tmp_path,
 
     monkeypatch.setattr(lab_compare, "run_tasks", stopping)
     code = main(["compare", small_toml, "--variant", "more", "staffing+=1", "-n", "4", "-j", "1",
-                 "--out", str(tmp_path), "--no-progress"])
+                 "--out", str(tmp_path), "--run-id", "r1", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 130
     assert "STOPPED (Ctrl-C): 2 of 4 replications of every variant finished" in out
     assert "2 replications, seeds 1-2" in out
-    assert (tmp_path / "compare-lab_small.html").exists()
+    assert (tmp_path / "compare-lab_small-r1.html").exists()
 
 
 def test_cli_reports_bad_input_cleanly(small_toml: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -388,3 +401,12 @@ def test_kpis_are_read_from_the_scores() -> None:
             path = path[key]
         assert v == (None if path is None else float(path)), k.name
     assert np.isfinite([k.read(r.scores) or 0.0 for k in KPIS]).all()
+
+
+def test_two_runs_never_overwrite_each_other(small_toml: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    for _ in range(2):
+        assert main(["cost", small_toml, "-n", "2", "-j", "1", "--out", str(tmp_path), "--no-progress"]) == 0
+    reports = sorted(p.name for p in tmp_path.glob("cost-lab_small-*.html"))
+    assert len(reports) == 2 and reports[0] != reports[1], reports  # each run has its own timestamped id
+    assert re.fullmatch(r"cost-lab_small-\d{8}-\d{6}(-\d+)?\.html", reports[0])
+    assert main(["cost", small_toml, "-n", "2", "--run-id", "../x", "--out", str(tmp_path)]) == 2

@@ -34,24 +34,53 @@ def _minutes(text: str, source: str) -> int:
 
 
 def interval_slice(scen: Scenario, sel: str, source: str = "--variant") -> range:
-    """Interval numbers picked by ``a:b`` (slice) or ``HH:MM-HH:MM`` (start times in the shift)."""
+    """Interval numbers picked by ``a:b`` (slice) or ``HH:MM-HH:MM`` (start times in the shift).
+
+    A selection that picks no interval of this shift (past its end, before it starts, backwards,
+    empty) is an error naming it and the valid range: a change that changes nothing would be
+    reported as "+0.0 [+0.0 to +0.0]" as if it had been measured.
+    """
     n = scen.intervals
     if not sel:
         return range(n)
+    end_clock = _clock_of(_minutes(scen.start_clock, source) + n * scen.interval_s / 60.0)
+    valid = f"intervals 0 to {n - 1} ([0:{n}]), or start times {scen.start_clock}-{end_clock}"
     if "-" in sel and ":" in sel.split("-")[0]:
         first, _, last = sel.partition("-")
         start = _minutes(scen.start_clock, source)
         step = scen.interval_s / 60.0
-        lo, hi = (_minutes(first, source) - start) % 1440, (_minutes(last, source) - start) % 1440
-        return range(n)[int(-(-lo // step)):int(-(-hi // step))]
-    try:
-        parts = [int(p) if p.strip() else None for p in sel.split(":")]
-    except ValueError:
-        raise ScenarioError([Problem(source, "staffing", f"expected [a:b] or [HH:MM-HH:MM], got [{sel}]")]) from None
-    if len(parts) == 1:
-        idx = parts[0] if parts[0] is not None else 0
-        return range(n)[idx:idx + 1]
-    return range(n)[slice(*parts[:3])]
+        a, b = (_minutes(first, source) - start) % 1440, (_minutes(last, source) - start) % 1440
+        b = b or 1440  # up to the start clock again: a whole day
+        if b <= a or a >= n * step:
+            raise ScenarioError([Problem(source, f"staffing[{sel}]", f"picks no interval of this shift "
+                                                                     f"(expected {valid})")])
+        picked = range(n)[int(-(-a // step)):int(-(-b // step))]
+    else:
+        try:
+            parts = [int(p) if p.strip() else None for p in sel.split(":")]
+        except ValueError:
+            raise ScenarioError([Problem(source, "staffing", f"expected [a:b] or [HH:MM-HH:MM], got [{sel}]")]) from None
+        if len(parts) > 3:
+            raise ScenarioError([Problem(source, f"staffing[{sel}]", f"expected [a:b] ({valid})")])
+        if len(parts) == 1:
+            idx = parts[0] if parts[0] is not None else 0
+            if not -n <= idx < n:
+                raise ScenarioError([Problem(source, f"staffing[{sel}]", f"is not an interval of this shift "
+                                                                         f"(expected {valid})")])
+            picked = range(n)[idx:idx + 1]
+        else:
+            if any(p is not None and not -n <= p <= n for p in parts[:2]):
+                raise ScenarioError([Problem(source, f"staffing[{sel}]", f"reaches past the shift "
+                                                                         f"(expected {valid})")])
+            picked = range(n)[slice(*parts[:3])]
+    if len(picked) == 0:
+        raise ScenarioError([Problem(source, f"staffing[{sel}]", f"picks no interval (expected {valid})")])
+    return picked
+
+
+def _clock_of(minutes: float) -> str:
+    m = int(round(minutes)) % 1440
+    return f"{m // 60:02d}:{m % 60:02d}"
 
 
 def apply_changes(scen: Scenario, items: Sequence[str], source: str = "--variant") -> tuple[Scenario, dict[str, Any]]:
