@@ -112,3 +112,15 @@ def test_one_agent_more_is_detected_with_common_random_numbers() -> None:
     base_row = next(r for r in result.rows() if r.variant == "base" and r.kpi.name == "service_level")
     assert sl.diff is not None and sl.mean is not None and base_row.mean is not None
     assert sl.diff.half_width < math.hypot(sl.mean.half_width, base_row.mean.half_width)
+
+
+def test_a_mean_interval_is_clipped_to_what_the_kpi_can_be() -> None:
+    from sim.lab.kpis import kpi
+    from sim.lab.stats import mean_interval
+
+    share = kpi("service_level").possible(mean_interval([1.0, 1.0, 0.96, 1.0]))
+    assert share is not None and share.hi == 1.0 and share.lo < 1.0  # no "100.7 %"
+    cost = kpi("refunds_paid").possible(mean_interval([0.0, 0.0, 30.0]))
+    assert cost is not None and cost.lo == 0.0  # no negative money paid
+    net = kpi("net_value").possible(mean_interval([-5.0, 5.0, -20.0]))
+    assert net is not None and net.lo < -20.0  # net value can be negative

@@ -106,7 +106,7 @@ class Comparison:
             base = self.values(0, k.name)
             for v, var in enumerate(self.variants):
                 vals = self.values(v, k.name)
-                out.append(KpiRow(k, var.name, mean_interval(vals, self.level),
+                out.append(KpiRow(k, var.name, k.possible(mean_interval(vals, self.level)),
                                   None if v == 0 else paired_interval(vals, base, self.level)))
         return out
 

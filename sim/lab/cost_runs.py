@@ -8,6 +8,7 @@ from typing import Any
 from ..scenario import Scenario
 from .costs import CAUSES, flat_costs
 from .execute import LabError, OnResult, Task, run_tasks
+from .kpis import kpi
 from .progress import Progress
 from .stats import Interval, mean_interval
 
@@ -34,7 +35,7 @@ class CostStudy:
         return sum(r["costs"]["customers"][cause] for r in runs) / len(runs) if runs else None
 
     def kpi(self, name: str) -> Interval | None:
-        return mean_interval([r["kpis"][name] for r in self.finished], self.level)
+        return kpi(name).possible(mean_interval([r["kpis"][name] for r in self.finished], self.level))
 
     def causes_by_size(self) -> list[str]:
         """Causes of lost value, largest mean first (baseline churn last)."""

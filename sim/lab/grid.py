@@ -40,7 +40,7 @@ class Sweep:
 
     def interval(self, p: int, name: str) -> Interval | None:
         """Mean and t interval of KPI `name` at grid point `p` (finished replications only)."""
-        return mean_interval([r["kpis"][name] for r in self.runs[p] if r is not None], self.level)
+        return kpi(name).possible(mean_interval([r["kpis"][name] for r in self.runs[p] if r is not None], self.level))
 
     def mean(self, p: int, name: str) -> float | None:
         iv = self.interval(p, name)

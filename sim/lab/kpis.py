@@ -25,6 +25,26 @@ class Kpi:
     def heading(self) -> str:
         return self.short or self.label
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """What the KPI can be: a share 0-1, a score 0-100, times and costs not below 0 (net value any)."""
+        if self.unit == "share":
+            return 0.0, 1.0
+        if self.unit == "points":
+            return 0.0, 100.0
+        if self.name == "net_value":
+            return -math.inf, math.inf
+        return 0.0, math.inf
+
+    def possible(self, iv: Any) -> Any:
+        """A mean's confidence interval clipped to what the KPI can be (no '100.7 %', no negative cost)."""
+        if iv is None:
+            return None
+        import dataclasses
+
+        lo, hi = self.bounds
+        return dataclasses.replace(iv, lo=max(lo, iv.lo), hi=min(hi, iv.hi))
+
     def read(self, scores: Mapping[str, Any]) -> float | None:
         """The KPI's value in one run's scores (None when undefined, e.g. no calls)."""
         v: Any = scores
