@@ -922,11 +922,14 @@ class Centre:
         c.escalated = True
         team = self.scenario.team
         t0 = env.now
+        # the pickup delay is the customer's wait while a free supervisor gets to the case; it is
+        # not supervisor work, so it does not hold a supervisor (work is supervisor_handle_s)
+        yield env.timeout(team.supervisor_delay_s * (0.5 + talk.draw()))
+        held = env.now - t0
         with self.supervisor.request() as req:
             yield req
-            yield env.timeout(team.supervisor_delay_s * (0.5 + talk.draw()))
-            waited = env.now - t0
-            talk.frustration = min(100.0, talk.frustration + 0.5 * WAIT_FRUSTRATION_PER_MIN * waited / 60.0)
+            queued = env.now - t0 - held
+            talk.frustration = min(100.0, talk.frustration + self._escalation_wait_frustration(c, held, queued))
             yield env.timeout(team.supervisor_handle_s * (0.5 + talk.draw()))
         approved = c.cust.need <= 0 or talk.draw() < SUPERVISOR_APPROVES
         correct = talk.draw() < SUPERVISOR_ACCURACY
@@ -936,6 +939,18 @@ class Centre:
         talk.frustration = max(0.0, talk.frustration - 15.0)
         c.end_time = env.now  # handle_time stays the agent's own time; the supervisor's is not AHT
         self._after_answer(c, talk, goal)
+
+    def _escalation_wait_frustration(self, c: Contact, held: float, queued: float) -> float:
+        """Frustration from waiting for a supervisor: `held` for the pickup, then `queued` for a free one.
+
+        A live customer holds for the pickup (at half the queue's rate: someone is coming); when
+        every supervisor is busy they are promised a call back instead of being left on hold, and
+        the rest of the wait hurts as a callback does.  A written contact waits in an inbox.
+        """
+        if not self.channels[c.channel].realtime:
+            return ASYNC_FRUSTRATION_PER_HOUR * max(0.0, held + queued - 3600.0) / 3600.0
+        rate = 0.5 * WAIT_FRUSTRATION_PER_MIN / 60.0
+        return rate * held + rate * CALLBACK_FRUSTRATION * queued
 
     def _after_answer(self, c: Contact, talk: conv.Talk, goal: Any) -> None:
         """A wrong answer comes back later as a repeat contact with an angrier customer."""
