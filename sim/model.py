@@ -889,7 +889,7 @@ class Centre:
                                      agent.procedures_bonus(self.policies.written_procedures))
         correct = talk.draw() < p
         self._settle(c, talk, correct, acknowledged=talk.acknowledged, agent=agent)
-        talk.frustration = max(0.0, talk.frustration - 10.0)  # relief: they believe it is sorted
+        talk.frustration = max(0.0, talk.frustration - 10.0 * conv.warmth(agent))  # relief, as warm as the voice that gave it
         if goal.opens_case and correct:
             c.open_case = True  # a status update is owed once the call is over
         return "answer", "relieved" if correct else "relieved_but_misinformed", secs + work
