@@ -86,6 +86,17 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
             "asa_s": _mean(wait[m & answered]),
             "abandon_rate": _share(status == "abandoned", m),
         }
+    # per customer segment (who a priority order serves first): live contacts only, as above
+    out["per_segment"] = {}
+    seg = cols["segment"]
+    for sg in sorted(s for s in set(seg.tolist()) if s):
+        m = (seg == sg) & live
+        out["per_segment"][sg] = {
+            "offered": int(m.sum()),
+            "service_level": _share(within, m),
+            "asa_s": _mean(wait[m & answered]),
+            "abandon_rate": _share(status == "abandoned", m),
+        }
     # time to resolution, per customer, including repeat contacts and follow-ups
     met = cols["goal_met"] == 1
     resolved_at = np.where(~np.isnan(cols["followup_time"]), cols["followup_time"], cols["end_time"])
@@ -109,9 +120,12 @@ def accuracy(cols: Columns) -> dict[str, Any]:
     first_ok = ((cols["goal_met"] == 1) & (cols["transfers"] == 0) & (cols["escalated"] == 0)
                 & ~np.isin(cols["contact_id"], repeated))
     last = final_per_customer(cols)
+    repeat = cols["reason"] == "repeat"
     return {
         "first_contact_resolution": _share(first_ok, new_served),
         "correct_info_rate": _share(correct == 1, answered),
+        # the second try of those given wrong information: what the notes on file are for
+        "repeat_correct_info_rate": _share(correct == 1, answered & repeat),
         "goal_met_rate": _share(cols["goal_met"][last] == 1),
         "repeat_contact_rate": _share(cols["reason"] == "repeat", served),
         "escalation_rate": _share(cols["escalated"] == 1, served),
@@ -150,6 +164,10 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
     revenue_at_risk = float(np.sum((1.0 - ret) * ltv))
     goal_met = _share(cols["goal_met"][last] == 1)
     value = float(np.sum(ltv))
+    served_repeat = (cols["status"] == "served") & (cols["reason"] == "repeat")
+    seg = cols["segment"][last][ok]
+    per_segment = {str(sg): {"customers": int((seg == sg).sum()), "retention": _mean(ret[seg == sg])}
+                   for sg in sorted(set(seg.tolist())) if sg}
     return {
         "customers": int(len(ret)),
         "retention": _mean(ret),
@@ -168,6 +186,9 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
         "csat": csat,
         "nps": None if promoters is None or detractors is None else round(100.0 * (promoters - detractors), 1),
         "surface_gap": None if csat is None or goal_met is None else round(csat - goal_met, 4),
+        # how frustrated customers who had to come back after a wrong answer left their second contact
+        "repeat_frustration": _mean(cols["frustration_end"][served_repeat].astype(np.float64)),
+        "per_segment": per_segment,
     }
 
 
