@@ -104,6 +104,9 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
     first = np.full(int(cust.max()) + 1 if len(cust) else 0, np.inf)
     np.minimum.at(first, cust, arrival)
     out["time_to_resolution_s"] = _mean(resolved_at[met] - first[cust[met]])
+    # from answering to the end of an escalated contact: the agent's part, then the wait for a supervisor
+    escalated = answered & (cols["escalated"] == 1)
+    out["escalation_time_s"] = _mean(cols["end_time"][escalated] - answer[escalated])
     open_case = cols["open_case"] == 1
     on_time = ~np.isnan(cols["followup_time"]) & (cols["followup_time"] <= scen.horizon_s)
     out["open_cases"] = int(open_case.sum())
@@ -186,6 +189,9 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
         "csat": csat,
         "nps": None if promoters is None or detractors is None else round(100.0 * (promoters - detractors), 1),
         "surface_gap": None if csat is None or goal_met is None else round(csat - goal_met, 4),
+        # how customers felt when the contact ended (0-100), as an average over every one served
+        "frustration_end": _mean(cols["frustration_end"][cols["status"] == "served"].astype(np.float64)),
+        "trust_end": _mean(cols["trust_end"][cols["status"] == "served"].astype(np.float64)),
         # how frustrated customers who had to come back after a wrong answer left their second contact
         "repeat_frustration": _mean(cols["frustration_end"][served_repeat].astype(np.float64)),
         "per_segment": per_segment,
