@@ -364,9 +364,9 @@ def test_rep_one_the_pleasant_quick_fix_wins_the_survey_and_comes_back() -> None
     surface = np.mean([rep("surface", s)[0]["loyalty"]["retention"] for s in STORY_SEEDS])
     gold = np.mean([rep("gold", s)[0]["loyalty"]["retention"] for s in STORY_SEEDS])
     assert surface < gold - 0.2
-    # the survey cannot tell the two apart: only what happened afterwards can
-    assert (np.mean([rep("surface", s)[1][0]["survey_score"] for s in STORY_SEEDS])
-            >= np.mean([rep("gold", s)[1][0]["survey_score"] for s in STORY_SEEDS]))
+    # the survey cannot tell the two apart: both count as satisfied (4 or 5, as CSAT counts them);
+    # only what happened afterwards can
+    assert all(rep(style, s)[1][0]["survey_score"] >= 4 for style in ("surface", "gold") for s in STORY_SEEDS)
 
 
 def test_rep_two_the_cold_correct_reply_misses_the_emotional_hurdle() -> None:
