@@ -33,11 +33,15 @@ CALLBACK_FRUSTRATION = 0.3  # waiting for a callback hurts much less than holdin
 CALLBACK_ACCEPT = 0.8
 CALLBACK_DIAL_S = 20.0
 FOLLOWUP_S = 240.0
+FOLLOWUP_READY_MEAN_S = 5400.0  # an open problem is looked into and the customer reached, on average, this much later
+FOLLOWUP_LAST_CALL_S = 1800.0  # ...but a case promised for today is ready by this long before the day ends
+OPEN_CASE_FRUSTRATION_PER_HOUR = 4.0  # waiting with the problem unsolved
 OVER_PROMISE_KEPT = 0.35
 SUPERVISOR_APPROVES = 0.85
 SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
+REPEAT_GIVE_UP = 0.5  # each further wrong answer halves the chance they call back again
 RETRY_MEAN_S = 900.0
 GENEROUS_OVERPAY = 0.3  # share an average agent adds on top of what the fix needs
 MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
@@ -158,6 +162,7 @@ class Contact:
     wait_no: int = 0  # which wait a hang-up timer belongs to
     tier2: bool = False  # transferred to the team with TIER2_AUTHORITY times the budget
     attempt: int = 0
+    repeat_no: int = 0  # how many times the customer has called back after a wrong answer
     extra_retention: float = 0.0
     agent_stress: float | None = None  # the stress of the agent who answered, when they answered
 
@@ -168,6 +173,8 @@ class FollowUp:
     promise: str  # "" (status update), realistic, over
     created: float
     done: bool = False
+    answered: bool = False  # the follow-up brought the answer the call did not give
+    deferred: bool = False  # an answer the call could have given (the goal needs no work after the call)
 
 
 def clock_text(start_clock: str, seconds: float) -> str:
@@ -723,6 +730,7 @@ class Centre:
         if self.day_over:
             return
         c = self._new_contact(old.cust, "retry", old.contact_id, f, old.trust_start - 5.0, old.attempt + 1)
+        c.repeat_no = old.repeat_no
         self.env.process(self._contact(c))
 
     def _responder_for(self, agent: Agent) -> Responder:
@@ -838,10 +846,13 @@ class Centre:
         goal = scen.goals[c.cust.goal]
         secs = kind.seconds * cf * (1.0 + 0.5 * stress)
         talk.turns += 1
-        talk.frustration = min(100.0, max(0.0, talk.frustration + (kind.frustration_hot if talk.hot else kind.frustration)))
-        talk.trust = min(100.0, max(0.0, talk.trust + kind.trust))
-        talk.survey_bonus += kind.survey
+        hot = talk.hot
+        talk.was_hot = talk.was_hot or hot
+        talk.frustration = min(100.0, max(0.0, talk.frustration + (kind.frustration_hot if hot else kind.frustration)))
+        conv.gain_trust(talk, kind.trust_hot if hot else kind.trust)
         outcome = kind.outcome
+        if outcome != "answer":
+            talk.survey_bonus += kind.survey  # an answer pleases only if it is accepted (below)
         need = c.cust.need
         if outcome == "escalate" or (outcome == "answer" and need > self._authority(c)):
             # above the agent's authority (or escalated by choice): the escalation path decides
@@ -879,17 +890,18 @@ class Centre:
         # an answer
         if not conv.answer_accepted(talk, kind):
             talk.frustration = min(100.0, talk.frustration + 8.0)
-            talk.trust = max(0.0, talk.trust - 4.0)
+            conv.gain_trust(talk, -4.0)
             if talk.turns >= conv.MAX_TURNS:
                 c.hung_up = True  # the customer gives up on being heard
                 return "hang_up", "gives_up", secs
             return "", "rejects_answer", secs
+        talk.survey_bonus += kind.survey
         work = self._work_time(c, agent, kind.work_factor, stress)
         p = conv.correct_probability(talk, kind, agent, goal, stress, history_bonus,
                                      agent.procedures_bonus(self.policies.written_procedures))
         correct = talk.draw() < p
         self._settle(c, talk, correct, acknowledged=talk.acknowledged, agent=agent)
-        talk.frustration = max(0.0, talk.frustration - 10.0)  # relief: they believe it is sorted
+        talk.frustration = max(0.0, talk.frustration - conv.relief(talk))  # relief: they believe it is sorted
         if goal.opens_case and correct:
             c.open_case = True  # a status update is owed once the call is over
         return "answer", "relieved" if correct else "relieved_but_misinformed", secs + work
@@ -939,8 +951,12 @@ class Centre:
 
     def _after_answer(self, c: Contact, talk: conv.Talk, goal: Any) -> None:
         """A wrong answer comes back later as a repeat contact with an angrier customer."""
-        if c.correct is False and c.cust.repeat_u < REPEAT_PROBABILITY and not self.day_over:
-            delay = c.cust.repeat_e * REPEAT_MEAN_S
+        # each call back that fails again makes the next one less likely (more of them give up and
+        # leave without a word) and later (they put off the next try)
+        k = c.repeat_no
+        if (c.correct is False and c.cust.repeat_u < REPEAT_PROBABILITY * REPEAT_GIVE_UP ** k
+                and not self.day_over):
+            delay = c.cust.repeat_e * REPEAT_MEAN_S * (1 + k)
             if self.env.now + delay < self.scenario.horizon_s:
                 f = min(100.0, max(talk.frustration, self.scenario.segments[c.cust.segment].frustration_mean) + 30.0)
                 trust = max(0.0, talk.trust - 20.0)
@@ -950,6 +966,7 @@ class Centre:
                     if self.day_over:
                         return
                     r = self._new_contact(cust, "repeat", cid, f, trust)
+                    r.repeat_no = k + 1
                     self.env.process(self._contact(r))
 
                 self.env.timeout(delay).callbacks.append(come_back)
@@ -960,6 +977,24 @@ class Centre:
     def _open_followup(self, c: Contact, promise: str) -> None:
         task = FollowUp(c, promise, self.env.now)
         self.open_followups.append(task)
+        talk = c.talk
+        task.deferred = not c.resolved and not self.scenario.goals[c.cust.goal].opens_case
+        if not task.deferred or talk is None:
+            # a status update, or a problem that needs work after the call: worked when someone is free
+            self._queue_followup(task)
+            return
+        # an answer that could have been given in the call: it waits its turn on a colleague's
+        # list, behind the day's work, and the customer waits with the problem unsolved
+        ready = FOLLOWUP_READY_MEAN_S * -math.log(max(1e-12, 1.0 - talk.draw()))
+        ready = min(ready, max(0.0, self.scenario.horizon_s - FOLLOWUP_LAST_CALL_S - self.env.now))
+        if ready <= 0.0:
+            self._queue_followup(task)
+        else:
+            self.env.timeout(ready).callbacks.append(lambda _e: self._queue_followup(task))
+
+    def _queue_followup(self, task: FollowUp) -> None:
+        if task.done:
+            return  # the day closed first
         self.followups.append(task)
         # an idle agent picks it up at once
         if self.idle and not self.day_over:
@@ -971,22 +1006,32 @@ class Centre:
         a.state = "followup"
         a.contact_id = task.contact.contact_id
         stress = a.stress_now(self.env.now, self.scenario.team.stress_recovery_s)
-        yield self.env.timeout(FOLLOWUP_S * (1.0 + 0.5 * stress))
+        c = task.contact
+        work = 0.0 if not task.deferred else self._work_time(c, a, 1.0, stress)  # the problem still has to be solved
+        yield self.env.timeout(FOLLOWUP_S * (1.0 + 0.5 * stress) + work)
         if not task.done:
             task.done = True
-            c = task.contact
             talk = c.talk
             assert talk is not None
             kept = True
             if task.promise == "over":
                 kept = talk.draw() < OVER_PROMISE_KEPT
             if not c.resolved:
+                if task.deferred:
+                    # they expected the answer in the call, and waited for it with the problem unsolved
+                    waited_h = max(0.0, self.env.now - (c.end_time or task.created)) / 3600.0
+                    talk.frustration = min(100.0, talk.frustration + OPEN_CASE_FRUSTRATION_PER_HOUR * waited_h)
                 goal = self.scenario.goals[c.cust.goal]
-                p = conv.correct_probability(talk, self.scenario.responses["answer"], a, goal, stress, 0.2,
+                # as accurate as the agent who answers, with what is on file: no bonus for being late
+                history = 0.06 if self.policies.show_history and (c.cust.history or c.reason != "new") else 0.0
+                p = conv.correct_probability(talk, self.scenario.responses["answer"], a, goal, stress, history,
                                              a.procedures_bonus(self.policies.written_procedures))
                 correct = talk.draw() < p and c.cust.need <= max(self.policies.authority_limit, 1e-9) * 4
                 self._settle(c, talk, correct, acknowledged=talk.acknowledged)
+                task.answered = True
             self._settle_followup(task, kept=kept, updated=True)
+            if task.answered:
+                self._after_answer(c, talk, self.scenario.goals[c.cust.goal])  # wrong then: they call back
         self._release(a)
 
     def _settle_followup(self, task: FollowUp, kept: bool, updated: bool) -> None:
@@ -1002,6 +1047,9 @@ class Centre:
             c.extra_retention -= 0.15 if task.promise else 0.08
             if task.promise:
                 c.goal_met = False
+        elif task.deferred and task.answered:
+            # the answer came, later than it could have: relief, but no prize for keeping them waiting
+            talk.frustration = max(0.0, talk.frustration - conv.relief(talk))
         else:
             talk.trust = min(100.0, talk.trust + 5.0)
             c.extra_retention += 0.03
@@ -1090,4 +1138,4 @@ class Centre:
 
 def _cursor_of(c: Contact) -> int:
     """Where this contact starts in the customer's reserved draws (later contacts read further on)."""
-    return min(len(c.cust.draws), 12 * (c.attempt + (1 if c.reason == "repeat" else 0)))
+    return min(len(c.cust.draws), 12 * (c.attempt + c.repeat_no))
