@@ -33,9 +33,11 @@ CALLBACK_FRUSTRATION = 0.3  # waiting for a callback hurts much less than holdin
 CALLBACK_ACCEPT = 0.8
 CALLBACK_DIAL_S = 20.0
 FOLLOWUP_S = 240.0
-FOLLOWUP_READY_MEAN_S = 5400.0  # an open problem is looked into and the customer reached, on average, this much later
+FOLLOWUP_READY_MEAN_S = 5400.0  # a deferred answer reaches the customer, on average, this much later...
+FOLLOWUP_READY_MIN_S = 1800.0  # ...and never sooner than this (looked into, then the customer reached)
 FOLLOWUP_LAST_CALL_S = 1800.0  # ...but a case promised for today is ready by this long before the day ends
-OPEN_CASE_FRUSTRATION_PER_HOUR = 4.0  # waiting with the problem unsolved
+OPEN_CASE_FRUSTRATION_PER_HOUR = 4.0  # waiting with the problem unsolved: frustration...
+OPEN_CASE_TRUST_PER_HOUR = 3.0  # ...and trust, per hour
 OVER_PROMISE_KEPT = 0.35
 SUPERVISOR_APPROVES = 0.85
 SUPERVISOR_ACCURACY = 0.92
@@ -985,7 +987,8 @@ class Centre:
             return
         # an answer that could have been given in the call: it waits its turn on a colleague's
         # list, behind the day's work, and the customer waits with the problem unsolved
-        ready = FOLLOWUP_READY_MEAN_S * -math.log(max(1e-12, 1.0 - talk.draw()))
+        ready = FOLLOWUP_READY_MIN_S + (FOLLOWUP_READY_MEAN_S - FOLLOWUP_READY_MIN_S) * -math.log(
+            max(1e-12, 1.0 - talk.draw()))
         ready = min(ready, max(0.0, self.scenario.horizon_s - FOLLOWUP_LAST_CALL_S - self.env.now))
         if ready <= 0.0:
             self._queue_followup(task)
@@ -1021,6 +1024,7 @@ class Centre:
                     # they expected the answer in the call, and waited for it with the problem unsolved
                     waited_h = max(0.0, self.env.now - (c.end_time or task.created)) / 3600.0
                     talk.frustration = min(100.0, talk.frustration + OPEN_CASE_FRUSTRATION_PER_HOUR * waited_h)
+                    conv.gain_trust(talk, -OPEN_CASE_TRUST_PER_HOUR * waited_h)
                 goal = self.scenario.goals[c.cust.goal]
                 # as accurate as the agent who answers, with what is on file: no bonus for being late
                 history = 0.06 if self.policies.show_history and (c.cust.history or c.reason != "new") else 0.0
@@ -1047,12 +1051,14 @@ class Centre:
             c.extra_retention -= 0.15 if task.promise else 0.08
             if task.promise:
                 c.goal_met = False
-        elif task.deferred and task.answered:
-            # the answer came, later than it could have: relief, but no prize for keeping them waiting
-            talk.frustration = max(0.0, talk.frustration - conv.relief(talk))
         else:
-            talk.trust = min(100.0, talk.trust + 5.0)
-            c.extra_retention += 0.03
+            if task.answered:  # the follow-up brought the answer: the relief of a believed answer
+                talk.frustration = max(0.0, talk.frustration - conv.relief(talk))
+            if not task.deferred:
+                # a promise kept on work that could not be done in the call; an answer that could
+                # have been given at once and came hours later earns no prize for the wait
+                talk.trust = min(100.0, talk.trust + 5.0)
+                c.extra_retention += 0.03
         self._record(c)
 
     # ------------------------------------------------------------------
