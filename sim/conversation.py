@@ -16,6 +16,7 @@ from .team import Agent
 
 MAX_TURNS = 14  # after this many turns the agent gives its best answer
 HANG_UP_FRUSTRATION = 97.0  # a customer this frustrated ends the conversation
+UNCONTROLLED = 0.8  # share of a calming step that works above the hurdle before any steady first word
 FEELINGS_UNHEARD = 0.6  # share of an acknowledgement that lands when nobody asked how they feel
 TRUST_SCAR = 8.0  # trust points lost in a contact that halve every later gain in it
 BRIBE_FRUSTRATION = 5.0  # a gesture before any acknowledgement: frustration...
@@ -38,6 +39,7 @@ class Talk:
     cursor: int = 0
     understanding: float = 0.0
     feelings: float = 0.0  # how well the agent knows what the customer feels and why (0-1)
+    controlled: bool = False  # the agent has set a steady, calm tone (CARP control)
     was_hot: bool = False  # was above the emotional hurdle at some turn of this contact
     trust_lost: float = 0.0  # trust lost in this contact so far (makes later gains smaller)
     accuracy_bonus: float = 0.0
@@ -128,6 +130,12 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         land = heard(talk)
         d_f = d_f * land if d_f < 0 else d_f
         d_t = d_t * land if d_t > 0 else d_t
+    if hot and d_f < 0 and kind.carp != "control" and not talk.controlled:
+        # no steady first word: the agent is reacting to the heat, and every calming step after
+        # it works less well until the conversation feels safe
+        d_f *= UNCONTROLLED
+    if kind.carp == "control":
+        talk.controlled = True
     cue = ""
     if kind.needs_acknowledged and not (talk.acknowledged or talk.apologised):
         # a gift before any acknowledgement reads as a bribe: paid for, and resented
