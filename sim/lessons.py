@@ -115,6 +115,7 @@ def _lesson(r: Reader, lid: str, names: CatalogNames) -> Lesson:
         r.fail("", "expected at least one response kind (responses) or policy (levers) that shows it")
     if not lesson.scenarios:
         r.fail("scenarios", "expected at least one scenario id")
+    r.seen.add("checks")  # the ledger's [[lessons.<id>.checks]]: read and validated by sim.ledger (ledger branch)
     r.done()
     return lesson
 
