@@ -4,7 +4,9 @@ A deterministic function of the `TurnView` (so a replay shows the same
 choices, and so does the next play of the scenario and seed: the play number
 changes only their words, `game.voice`): the response the CARP playbook would pick (a good one), one that
 is tempting in this situation but poor, and plausible others, in an order
-that varies from turn to turn.  No pygame here.
+that varies from turn to turn.  A calm professional or business caller is
+always offered the technical explanation (they want precision); for an end
+user it stays what it is, a tempting trap.  No pygame here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sim.responders import TurnView, carp
 CALMING = ("stay_calm", "acknowledge", "ask_feelings", "let_talk", "apologise")
 SOLVING = ("diagnose", "verify", "plain_language", "refocus", "answer")
 CLOSING = ("answer", "quick_answer", "escalate", "promise_follow_up", "transfer", "over_promise")
+PRECISE = "jargon"  # the technical explanation: precision to a specialist, a wall of words to an end user
+SPECIALISTS = ("professional", "business")  # callers who want the exact detail (know your audience)
 
 
 def _stable(view: TurnView, salt: str) -> int:
@@ -51,6 +55,11 @@ def _pool(view: TurnView) -> tuple[str, ...]:
     return SOLVING + ("promise_follow_up", "escalate", "apologise")
 
 
+def _wants_precision(view: TurnView) -> bool:
+    """A calm professional or business caller who has not had the technical detail yet."""
+    return view.segment in SPECIALISTS and not view.hot and PRECISE not in view.used
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     out: list[str] = []
     for i in items:
@@ -68,6 +77,9 @@ def choose(view: TurnView) -> tuple[str, ...]:
         poor = next(k for k in ("make_it_up", "your_choice", "transfer", "quick_answer") if k in allowed and k != good)
     extras = [k for k in _pool(view) if k in allowed and k not in (good, poor)]
     extras.sort(key=lambda k: _stable(view, k))
+    precise = _wants_precision(view) and PRECISE in allowed and PRECISE not in (good, poor)
+    if precise:  # a specialist is always offered the precise answer, once they are calm
+        extras = [PRECISE] + [k for k in extras if k != PRECISE][:1]
     chosen = _unique([good, poor] + extras[:2])
     if not view.hot and view.understanding >= 0.5 and not any(k in CLOSING for k in chosen) and "answer" in allowed:
         chosen.append("answer")

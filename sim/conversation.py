@@ -16,6 +16,14 @@ from .team import Agent
 
 MAX_TURNS = 14  # after this many turns the agent gives its best answer
 HANG_UP_FRUSTRATION = 97.0  # a customer this frustrated ends the conversation
+UNCONTROLLED = 0.8  # share of a calming step that works above the hurdle before any steady first word
+FEELINGS_UNHEARD = 0.6  # share of an acknowledgement that lands when nobody asked how they feel
+TRUST_SCAR = 8.0  # trust points lost in a contact that halve every later gain in it
+BRIBE_FRUSTRATION = 5.0  # a gesture before any acknowledgement: frustration...
+BRIBE_TRUST = -5.0  # ...and trust (the money is spent all the same)
+CALM_MARGIN = 5.0  # calming at full strength reaches this far below the hurdle, the rest at the calm rate
+ANSWER_RELIEF = 10.0  # frustration an answer they believe takes off
+SURFACE_MAX = 1.0  # the most a pleasant manner adds to the survey, however many pleasant turns
 
 
 @dataclass(slots=True)
@@ -30,6 +38,10 @@ class Talk:
     overflow: Callable[[], float]  # draws once the customer's reserved ones run out
     cursor: int = 0
     understanding: float = 0.0
+    feelings: float = 0.0  # how well the agent knows what the customer feels and why (0-1)
+    controlled: bool = False  # the agent has set a steady, calm tone (CARP control)
+    was_hot: bool = False  # was above the emotional hurdle at some turn of this contact
+    trust_lost: float = 0.0  # trust lost in this contact so far (makes later gains smaller)
     accuracy_bonus: float = 0.0
     acknowledged: bool = False
     apologised: bool = False
@@ -94,6 +106,33 @@ def _caring(kind: ResponseKind) -> bool:
         or kind.needs_acknowledged
 
 
+def heard(talk: Talk) -> float:
+    """How fully an acknowledgement lands: 60 % when nobody found out what they feel, 100 % when asked."""
+    return FEELINGS_UNHEARD + (1.0 - FEELINGS_UNHEARD) * talk.feelings
+
+
+def relief(talk: Talk) -> float:
+    """How much an answer they believe settles it takes off their frustration.
+
+    A customer who was over the emotional hurdle and was never asked how they feel is
+    less relieved by a fix: the problem is gone, the feeling nobody asked about is not.
+    """
+    return ANSWER_RELIEF * (heard(talk) if talk.was_hot else 1.0)
+
+
+def gain_trust(talk: Talk, d: float) -> None:
+    """Change trust by `d`: a loss is remembered, and every later gain in the contact is smaller.
+
+    A wrong step costs several steps of trust: once trust has been lost in a
+    conversation, the customer is wary and kind words rebuild it more slowly.
+    """
+    if d > 0:
+        d /= 1.0 + talk.trust_lost / TRUST_SCAR
+    elif d < 0:
+        talk.trust_lost -= d
+    talk.trust = _clip(talk.trust + d)
+
+
 def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
                    channel_factor: float) -> tuple[float, str]:
     """Apply a non-closing response; returns (seconds it took, customer's reaction cue)."""
@@ -101,6 +140,7 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
     talk.uses[kind.id] = uses + 1
     mult = kind.decay ** uses
     hot = talk.hot
+    talk.was_hot = talk.was_hot or hot
     d_f = kind.frustration_hot if hot else kind.frustration
     w = warmth(agent)
     if d_f < 0:
@@ -108,15 +148,36 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         d_f *= mult * (w if _caring(kind) else 1.0)
     elif d_f > 0:
         d_f *= coldness(agent)  # a pushy question sounds pushier from a cold voice
-    d_t = kind.trust * mult * w if kind.trust > 0 else kind.trust
+    base_t = kind.trust_hot if hot else kind.trust
+    d_t = base_t * mult * w if base_t > 0 else base_t
+    if kind.marks or kind.needs_acknowledged:
+        # an acknowledgement, an apology or a gesture lands fully only when the agent has
+        # found out what the customer feels and why: otherwise it is words about the wrong thing
+        land = heard(talk)
+        d_f = d_f * land if d_f < 0 else d_f
+        d_t = d_t * land if d_t > 0 else d_t
+    if hot and d_f < 0 and kind.carp != "control" and not talk.controlled:
+        # no steady first word: the agent is reacting to the heat, and every calming step after
+        # it works less well until the conversation feels safe
+        d_f *= UNCONTROLLED
+    if kind.carp == "control":
+        talk.controlled = True
     cue = ""
     if kind.needs_acknowledged and not (talk.acknowledged or talk.apologised):
-        # a gift before any acknowledgement feels like being bought off
-        d_f, d_t, cue = 5.0, -3.0, "feels_bought_off"
+        # a gift before any acknowledgement reads as a bribe: paid for, and resented
+        talk.money += kind.cost
+        d_f, d_t, cue = BRIBE_FRUSTRATION, BRIBE_TRUST, "feels_bought_off"
     else:
         talk.money += kind.cost
         talk.retention_delta += kind.retention * mult
         talk.survey_bonus += kind.survey * mult
+    if hot and d_f < 0:
+        # calming is strong only for the part of the heat above the hurdle; what it would
+        # take off below the hurdle it takes off at the calm rate (there is less left to calm)
+        room = max(0.0, talk.frustration - talk.hurdle + CALM_MARGIN)
+        if -d_f > room:
+            cool = kind.frustration / kind.frustration_hot if kind.frustration < 0 else 0.0
+            d_f = -(room + (-d_f - room) * min(1.0, cool))
     if kind.jargon:
         # technical words confuse those who do not tolerate them and settle those who do;
         # plain words (negative jargon) do the opposite: an expert feels talked down to
@@ -127,10 +188,11 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
     if kind.jargon > 0:
         gain += 0.15 * kind.jargon * talk.tolerance  # experts explain faster in their own terms
     talk.understanding = _clip(talk.understanding + gain, 0.0, 1.0)
+    talk.feelings = _clip(talk.feelings + kind.feelings * mult * (1.0 - talk.feelings), 0.0, 1.0)
     talk.accuracy_bonus += kind.accuracy * mult * (kind.hot_factor if hot else 1.0)
     before = talk.frustration
     talk.frustration = _clip(talk.frustration + d_f)
-    talk.trust = _clip(talk.trust + d_t)
+    gain_trust(talk, d_t)
     if kind.marks == "acknowledged":
         talk.acknowledged = True
     elif kind.marks == "apologised":
@@ -187,12 +249,16 @@ def survey_score(talk: Talk, agent_friendliness: float, perceived_resolved: floa
     """The survey right after the contact (1-5): it sees pleasantness and speed, not truth.
 
     A customer who was called back did not sit on hold: their wait weighs a fifth as much.
+    A pleasant manner adds at most `SURFACE_MAX`, however many pleasant turns there were, and
+    the score is bounded by how the customer feels at the end: someone still furious, or who
+    no longer trusts the company at all, does not give top marks for a friendly voice.
     """
     wait_weight = 0.2 if callback else 1.0
-    s = (2.6 + 1.4 * perceived_resolved + 0.8 * agent_friendliness + talk.survey_bonus
+    s = (2.6 + 1.4 * perceived_resolved + 0.8 * agent_friendliness + min(SURFACE_MAX, talk.survey_bonus)
          - talk.frustration / 45.0 - wait_weight * max(0.0, wait_s - 2 * speed_expectation_s) / 600.0
          - max(0.0, handle_s - 300.0) / 600.0 + 0.45 * noise)
-    return int(_clip(round(s), 1, 5))
+    ceiling = 5.0 - max(0.0, talk.frustration - 65.0) / 8.0 - max(0.0, 25.0 - talk.trust) / 8.0
+    return int(_clip(round(min(s, ceiling)), 1, 5))
 
 
 def retention(segment: Segment, frustration: float, trust: float, goal_met: bool, correct: bool | None,

@@ -31,11 +31,17 @@ HOLD_MESSAGE_FEEL = 1.3  # "your call is important to us" on a loop: a minute on
 CALLBACK_ACCEPT = 0.8
 CALLBACK_DIAL_S = 20.0
 FOLLOWUP_S = 240.0
+FOLLOWUP_READY_MEAN_S = 5400.0  # a deferred answer reaches the customer, on average, this much later...
+FOLLOWUP_READY_MIN_S = 1800.0  # ...and never sooner than this (looked into, then the customer reached)
+FOLLOWUP_LAST_CALL_S = 1800.0  # ...but a case promised for today is ready by this long before the day ends
+OPEN_CASE_FRUSTRATION_PER_HOUR = 4.0  # waiting with the problem unsolved: frustration...
+OPEN_CASE_TRUST_PER_HOUR = 3.0  # ...and trust, per hour
 OVER_PROMISE_KEPT = 0.35
 SUPERVISOR_APPROVES = 0.85
 SUPERVISOR_ACCURACY = 0.92
 REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
+REPEAT_GIVE_UP = 0.5  # each further wrong answer halves the chance they call back again
 RETRY_MEAN_S = 900.0
 # Most decisions an agent takes alone are sound ("nine times out of ten they choose well"); now and
 # then one is over-generous (a whole bill waived for one wrong charge): with chance
@@ -167,6 +173,7 @@ class Contact:
     wait_no: int = 0  # which wait a hang-up timer belongs to
     tier2: bool = False  # transferred to the team with TIER2_AUTHORITY times the budget
     attempt: int = 0
+    repeat_no: int = 0  # how many times the customer has called back after a wrong answer
     extra_retention: float = 0.0
     agent_stress: float | None = None  # the stress of the agent who answered, when they answered
     refund: float = 0.0  # money paid to fix the problem (the rest of talk.money is gestures)
@@ -179,6 +186,8 @@ class FollowUp:
     promise: str  # "" (status update), realistic, over
     created: float
     done: bool = False
+    answered: bool = False  # the follow-up brought the answer the call did not give
+    deferred: bool = False  # an answer the call could have given (the goal needs no work after the call)
 
 
 def clock_text(start_clock: str, seconds: float) -> str:
@@ -739,6 +748,7 @@ class Centre:
         if self.day_over:
             return
         c = self._new_contact(old.cust, "retry", old.contact_id, f, old.trust_start - 5.0, old.attempt + 1)
+        c.repeat_no = old.repeat_no
         self.env.process(self._contact(c))
 
     def _responder_for(self, agent: Agent) -> Responder:
@@ -878,10 +888,13 @@ class Centre:
         goal = scen.goals[c.cust.goal]
         secs = kind.seconds * cf * (1.0 + 0.5 * stress)
         talk.turns += 1
-        talk.frustration = min(100.0, max(0.0, talk.frustration + (kind.frustration_hot if talk.hot else kind.frustration)))
-        talk.trust = min(100.0, max(0.0, talk.trust + kind.trust))
-        talk.survey_bonus += kind.survey
+        hot = talk.hot
+        talk.was_hot = talk.was_hot or hot
+        talk.frustration = min(100.0, max(0.0, talk.frustration + (kind.frustration_hot if hot else kind.frustration)))
+        conv.gain_trust(talk, kind.trust_hot if hot else kind.trust)
         outcome = kind.outcome
+        if outcome != "answer":
+            talk.survey_bonus += kind.survey  # an answer pleases only if it is accepted (below)
         need = c.cust.need
         if outcome == "escalate" or (outcome == "answer" and need > self._authority(c)):
             # above the agent's authority (or escalated by choice): the escalation path decides
@@ -919,17 +932,19 @@ class Centre:
         # an answer
         if not conv.answer_accepted(talk, kind):
             talk.frustration = min(100.0, talk.frustration + 8.0)
-            talk.trust = max(0.0, talk.trust - 4.0)
+            conv.gain_trust(talk, -4.0)
             if talk.turns >= conv.MAX_TURNS:
                 c.hung_up = True  # the customer gives up on being heard
                 return "hang_up", "gives_up", secs
             return "", "rejects_answer", secs
+        talk.survey_bonus += kind.survey
         work = self._work_time(c, agent, kind.work_factor, stress)
         p = conv.correct_probability(talk, kind, agent, goal, stress, history_bonus,
                                      agent.procedures_bonus(self.policies.written_procedures))
         correct = talk.draw() < p
         self._settle(c, talk, correct, acknowledged=talk.acknowledged, agent=agent)
-        talk.frustration = max(0.0, talk.frustration - 10.0 * conv.warmth(agent))  # relief, as warm as the voice that gave it
+        # relief: they believe it is sorted, as warm as the voice that gave it
+        talk.frustration = max(0.0, talk.frustration - conv.relief(talk) * conv.warmth(agent))
         if goal.opens_case and correct:
             c.open_case = True  # a status update is owed once the call is over
         return "answer", "relieved" if correct else "relieved_but_misinformed", secs + work
@@ -999,8 +1014,12 @@ class Centre:
 
     def _after_answer(self, c: Contact, talk: conv.Talk, goal: Any) -> None:
         """A wrong answer comes back later as a repeat contact with an angrier customer."""
-        if c.correct is False and c.cust.repeat_u < REPEAT_PROBABILITY and not self.day_over:
-            delay = c.cust.repeat_e * REPEAT_MEAN_S
+        # each call back that fails again makes the next one less likely (more of them give up and
+        # leave without a word) and later (they put off the next try)
+        k = c.repeat_no
+        if (c.correct is False and c.cust.repeat_u < REPEAT_PROBABILITY * REPEAT_GIVE_UP ** k
+                and not self.day_over):
+            delay = c.cust.repeat_e * REPEAT_MEAN_S * (1 + k)
             if self.env.now + delay < self.scenario.horizon_s:
                 f = min(100.0, max(talk.frustration, self.scenario.segments[c.cust.segment].frustration_mean) + 30.0)
                 trust = max(0.0, talk.trust - 20.0)
@@ -1010,6 +1029,7 @@ class Centre:
                     if self.day_over:
                         return
                     r = self._new_contact(cust, "repeat", cid, f, trust)
+                    r.repeat_no = k + 1
                     self.env.process(self._contact(r))
 
                 self.env.timeout(delay).callbacks.append(come_back)
@@ -1020,6 +1040,25 @@ class Centre:
     def _open_followup(self, c: Contact, promise: str) -> None:
         task = FollowUp(c, promise, self.env.now)
         self.open_followups.append(task)
+        talk = c.talk
+        task.deferred = not c.resolved and not self.scenario.goals[c.cust.goal].opens_case
+        if not task.deferred or talk is None:
+            # a status update, or a problem that needs work after the call: worked when someone is free
+            self._queue_followup(task)
+            return
+        # an answer that could have been given in the call: it waits its turn on a colleague's
+        # list, behind the day's work, and the customer waits with the problem unsolved
+        ready = FOLLOWUP_READY_MIN_S + (FOLLOWUP_READY_MEAN_S - FOLLOWUP_READY_MIN_S) * -math.log(
+            max(1e-12, 1.0 - talk.draw()))
+        ready = min(ready, max(0.0, self.scenario.horizon_s - FOLLOWUP_LAST_CALL_S - self.env.now))
+        if ready <= 0.0:
+            self._queue_followup(task)
+        else:
+            self.env.timeout(ready).callbacks.append(lambda _e: self._queue_followup(task))
+
+    def _queue_followup(self, task: FollowUp) -> None:
+        if task.done:
+            return  # the day closed first
         self.followups.append(task)
         # an idle agent picks it up at once
         if self.idle and not self.day_over:
@@ -1031,22 +1070,33 @@ class Centre:
         a.state = "followup"
         a.contact_id = task.contact.contact_id
         stress = a.stress_now(self.env.now, self.scenario.team.stress_recovery_s)
-        yield self.env.timeout(FOLLOWUP_S * (1.0 + 0.5 * stress))
+        c = task.contact
+        work = 0.0 if not task.deferred else self._work_time(c, a, 1.0, stress)  # the problem still has to be solved
+        yield self.env.timeout(FOLLOWUP_S * (1.0 + 0.5 * stress) + work)
         if not task.done:
             task.done = True
-            c = task.contact
             talk = c.talk
             assert talk is not None
             kept = True
             if task.promise == "over":
                 kept = talk.draw() < OVER_PROMISE_KEPT
             if not c.resolved:
+                if task.deferred:
+                    # they expected the answer in the call, and waited for it with the problem unsolved
+                    waited_h = max(0.0, self.env.now - (c.end_time or task.created)) / 3600.0
+                    talk.frustration = min(100.0, talk.frustration + OPEN_CASE_FRUSTRATION_PER_HOUR * waited_h)
+                    conv.gain_trust(talk, -OPEN_CASE_TRUST_PER_HOUR * waited_h)
                 goal = self.scenario.goals[c.cust.goal]
-                p = conv.correct_probability(talk, self.scenario.responses["answer"], a, goal, stress, 0.2,
+                # as accurate as the agent who answers, with what is on file: no bonus for being late
+                history = 0.06 if self.policies.show_history and (c.cust.history or c.reason != "new") else 0.0
+                p = conv.correct_probability(talk, self.scenario.responses["answer"], a, goal, stress, history,
                                              a.procedures_bonus(self.policies.written_procedures))
                 correct = talk.draw() < p and c.cust.need <= max(self.policies.authority_limit, 1e-9) * 4
                 self._settle(c, talk, correct, acknowledged=talk.acknowledged)
+                task.answered = True
             self._settle_followup(task, kept=kept, updated=True)
+            if task.answered:
+                self._after_answer(c, talk, self.scenario.goals[c.cust.goal])  # wrong then: they call back
         self._release(a)
 
     def _settle_followup(self, task: FollowUp, kept: bool, updated: bool) -> None:
@@ -1063,8 +1113,13 @@ class Centre:
             if task.promise:
                 c.goal_met = False
         else:
-            talk.trust = min(100.0, talk.trust + 5.0)
-            c.extra_retention += 0.03
+            if task.answered:  # the follow-up brought the answer: the relief of a believed answer
+                talk.frustration = max(0.0, talk.frustration - conv.relief(talk))
+            if not task.deferred:
+                # a promise kept on work that could not be done in the call; an answer that could
+                # have been given at once and came hours later earns no prize for the wait
+                talk.trust = min(100.0, talk.trust + 5.0)
+                c.extra_retention += 0.03
         self._record(c)
 
     # ------------------------------------------------------------------
@@ -1157,4 +1212,4 @@ def notes_quality(wrap_up_s: float) -> float:
 
 def _cursor_of(c: Contact) -> int:
     """Where this contact starts in the customer's reserved draws (later contacts read further on)."""
-    return min(len(c.cust.draws), 12 * (c.attempt + (1 if c.reason == "repeat" else 0)))
+    return min(len(c.cust.draws), 12 * (c.attempt + c.repeat_no))

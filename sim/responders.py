@@ -87,16 +87,16 @@ def carp(v: TurnView) -> str:
     if v.hot:
         if "stay_calm" not in used:
             return "stay_calm"
+        if "ask_feelings" not in used:
+            return "ask_feelings"  # find out what they feel and why, so the acknowledgement names it
         if "acknowledge" not in used:
             return "acknowledge"
-        if "ask_feelings" not in used:
-            return "ask_feelings"
         if "let_talk" not in used:
             return "let_talk"
         if "apologise" not in used:
             return "apologise"
         return "acknowledge"
-    if v.reason != "new" and "acknowledge" not in used:
+    if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
         return "refocus"
@@ -125,7 +125,7 @@ def carp_step(v: TurnView) -> str:
     used = v.used
     if v.hot:
         return "control" if "stay_calm" not in used else "acknowledge"
-    if v.reason != "new" and "acknowledge" not in used:
+    if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
         return "refocus"

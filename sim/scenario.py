@@ -121,7 +121,9 @@ class ResponseKind:
     frustration: float
     frustration_hot: float
     trust: float
+    trust_hot: float  # change in trust above the hurdle (defaults to `trust`)
     understanding: float  # progress toward knowing the real problem (0-1), times competence
+    feelings: float  # progress toward knowing what the customer feels and why (0-1)
     hot_factor: float
     jargon: float  # + hurts customers who do not tolerate jargon; - (plain language) helps them
     decay: float  # each repeat of the same kind in one contact multiplies its effect by this
@@ -403,7 +405,9 @@ def _response(r: Reader, rid: str) -> ResponseKind:
         frustration=r.number("frustration", 0.0, lo=-100.0, hi=100.0),
         frustration_hot=r.number("frustration_hot", r.data.get("frustration", 0.0), lo=-100.0, hi=100.0),
         trust=r.number("trust", 0.0, lo=-100.0, hi=100.0),
+        trust_hot=r.number("trust_hot", r.data.get("trust", 0.0), lo=-100.0, hi=100.0),
         understanding=r.number("understanding", 0.0, lo=-1.0, hi=1.0),
+        feelings=r.probability("feelings", 0.0),
         hot_factor=r.probability("hot_factor", 1.0),
         jargon=r.number("jargon", 0.0, lo=-1.0, hi=1.0),
         decay=r.probability("decay", 0.6),
