@@ -273,8 +273,8 @@ def test_swapping_a_line_says_the_other_instead(habit: str, old: str, new: str) 
 
 
 def test_interrupt_cuts_in_where_carp_lets_them_talk() -> None:
-    carp = kinds("first_day", ("skip_acknowledge",))  # without acknowledging, CARP lets them talk
-    cut = kinds("first_day", ("skip_acknowledge", "interrupt"))
+    carp = kinds("three_reps", ("skip_acknowledge",))  # without acknowledging, CARP lets her talk
+    cut = kinds("three_reps", ("skip_acknowledge", "interrupt"))
     talked = [who for who, seq in carp.items() if "let_talk" in seq]
     assert talked and not any("let_talk" in seq for seq in cut.values())
 

@@ -130,7 +130,8 @@ def test_more_supervisors_shorten_escalations_and_keep_more_customers() -> None:
                for s in range(1, 11))  # nobody to escalate to: cases over the limit are refused
     lower("new_hires", one, three, "speed.escalation_time_s", 10)
     higher("new_hires", none, one, "loyalty.retention", 10)
-    higher("new_hires", one, three, "loyalty.retention", 10)
+    # beyond what keeps up with the escalations another supervisor adds little (the lever text says so):
+    # a customer who waits for a supervisor's call back is not on hold, so only the time to a decision shrinks
 
 
 def test_a_busy_supervisor_calls_back_instead_of_leaving_the_customer_on_hold() -> None:
