@@ -122,6 +122,8 @@ class Row:
                 "scenario": c.scenario if c else None, "metric": c.metric if c else None,
                 "expect": c.expect if c else None, "min_effect": c.min_effect if c else None,
                 "base_side": c.base.describe() if c else None, "variant_side": c.variant.describe() if c else None,
+                "compared_with": None if c is None or c.than_base is None or c.than_variant is None
+                else {"base_side": c.than_base.describe(), "variant_side": c.than_variant.describe()},
                 "seeds": list(self.seeds), "base": iv(self.base), "variant": iv(self.variant),
                 "effect": iv(self.diff), "verdict": self.verdict}
 
@@ -195,7 +197,7 @@ def run_ledger(names: Sequence[str] = (), replications: int | None = None, worke
     for _, c, seeds in plan:
         if c is None:
             continue
-        for side in (c.base, c.variant):
+        for side in c.sides:
             scen = None
             for s in seeds:
                 key = side_key(c, side) + (s,)
@@ -213,7 +215,15 @@ def run_ledger(names: Sequence[str] = (), replications: int | None = None, worke
             continue
         base = [_value(batch, index[side_key(c, c.base) + (s,)], c.metric) for s in seeds]
         var = [_value(batch, index[side_key(c, c.variant) + (s,)], c.metric) for s in seeds]
-        diff = paired_interval(var, base, level)
+        if c.than_base is not None and c.than_variant is not None:
+            # a difference of differences, seed by seed: this change's effect minus the other change's
+            tb = [_value(batch, index[side_key(c, c.than_base) + (s,)], c.metric) for s in seeds]
+            tv = [_value(batch, index[side_key(c, c.than_variant) + (s,)], c.metric) for s in seeds]
+            mine = [None if v is None or b is None else v - b for v, b in zip(var, base)]
+            theirs = [None if v is None or b is None else v - b for v, b in zip(tv, tb)]
+            diff = paired_interval(mine, theirs, level)
+        else:
+            diff = paired_interval(var, base, level)
         rows.append(Row(lesson, c, seeds, mean_interval(base, level), mean_interval(var, level), diff,
                         verdict(diff, c.expect, c.min_effect)))
     return Ledger(rows, len(tasks), batch.interrupted)
@@ -301,7 +311,8 @@ def format_ledger(ledger: Ledger) -> str:
 
 
 CSV_COLUMNS = ("lesson", "check", "claim", "scenario", "metric", "expect", "min_effect", "base_side",
-               "variant_side", "replications", "base_mean", "variant_mean", "effect", "ci_lo", "ci_hi", "verdict")
+               "variant_side", "replications", "base_mean", "variant_mean", "effect", "ci_lo", "ci_hi", "verdict",
+               "compared_with")
 
 
 def ledger_csv(ledger: Ledger) -> str:
@@ -318,7 +329,8 @@ def ledger_csv(ledger: Ledger) -> str:
                     c.metric if c else "", c.expect if c else "", c.min_effect if c else "",
                     c.base.describe() if c else "", c.variant.describe() if c else "",
                     len(r.seeds) or "", m(r.base), m(r.variant), m(r.diff), m(r.diff, "lo"), m(r.diff, "hi"),
-                    r.verdict])
+                    r.verdict, "" if c is None or c.than_base is None or c.than_variant is None
+                    else f"{c.than_base.describe()} -> {c.than_variant.describe()}"])
     return buf.getvalue()
 
 
@@ -359,7 +371,7 @@ def ledger_html(ledger: Ledger) -> str:
         body.append(
             f"<tr><td class='l'>{escape(c.id)}</td><td class='l wrap'>{escape(c.claim)}</td>"
             f"<td class='l'><code>{escape(c.scenario)}</code><br>{escape(c.metric)} ({escape(c.expect)})</td>"
-            f"<td class='l wrap'>{escape(c.base.describe())} →<br>{escape(c.variant.describe())}</td>"
+            f"<td class='l wrap'>{escape(c.staging())}</td>"
             f"<td>{escape(effect_text(r))}</td><td>{escape(ci_text(r))}</td><td>{escape(min_effect_text(c))}</td>"
             f"<td>{len(r.seeds)}</td><td class='l {cls}'>{escape(r.verdict)}</td></tr>")
     body.append("</table></div>")
@@ -383,7 +395,7 @@ def ledger_markdown(ledger: Ledger, command: str = "servicefloor lessons") -> st
              "|---|---|---|---|---|---|"]
     for r in ledger.rows:
         c = r.check
-        where = "" if c is None else (f"`{c.scenario}`: {c.base.describe()} → {c.variant.describe()} "
+        where = "" if c is None else (f"`{c.scenario}`: {c.staging()} "
                                       f"({c.metric}, {c.expect}, at least {min_effect_text(c)})")
         lines.append(f"| {cell(r.id)} | {r.verdict} | {cell(effect_text(r))} | {cell(ci_text(r))} | "
                      f"{cell(r.claim)} | {cell(where)} |")

@@ -115,6 +115,23 @@ class Check:
     replications: int  # paired seeds 1..replications
     base: Side
     variant: Side
+    # a claim about the size of a change ("training pays back faster with people who learn easily"):
+    # the effect base -> variant is compared with the effect than_base -> than_variant, seed by seed
+    than_base: Side | None = None
+    than_variant: Side | None = None
+
+    @property
+    def sides(self) -> tuple[Side, ...]:
+        """Every side the check runs: base and variant, and the pair it is compared with."""
+        extra = () if self.than_base is None or self.than_variant is None else (self.than_base, self.than_variant)
+        return (self.base, self.variant, *extra)
+
+    def staging(self) -> str:
+        """'base -> variant', and for a comparison of effects 'than: base -> variant' after it."""
+        text = f"{self.base.describe()} \u2192 {self.variant.describe()}"
+        if self.than_base is not None and self.than_variant is not None:
+            text += f", more than {self.than_base.describe()} \u2192 {self.than_variant.describe()}"
+        return text
 
     @property
     def id(self) -> str:
@@ -292,9 +309,17 @@ def _check(r: Reader, lid: str, index: int) -> Check:
     if same and not any(p.key.startswith(r.prefix) for p in r.problems):
         r.fail("variant", "expected a variant that differs from the base (as run: the same policies, habits "
                "and script)")
+    than_base = than_variant = None
+    if r.has("than"):  # "the change base -> variant does more than the change than.base -> than.variant"
+        t = r.sub("than")
+        than_base, than_variant = _side(t.sub("base"), scen), _side(t.sub("variant"), scen)
+        if than_base == than_variant:
+            t.fail("variant", "expected a change to compare with (than.base and than.variant differ)")
+        t.done()
     r.done()
     return Check(lesson=lid, index=index, claim=claim, scenario=sid, metric=metric, expect=expect,
-                 min_effect=float(min_effect), replications=int(reps), base=base, variant=variant)
+                 min_effect=float(min_effect), replications=int(reps), base=base, variant=variant,
+                 than_base=than_base, than_variant=than_variant)
 
 
 def _checks(r: Reader, lid: str) -> tuple[Check, ...]:

@@ -498,7 +498,7 @@ def test_every_lever_text_claims_only_what_a_check_of_its_lesson_tests() -> None
 
 def test_the_lever_matcher_tells_directions_apart() -> None:
     by_id = {lesson.id: lesson for lesson in load_lessons()}
-    hire = by_id["hire_friendly"].checks[0]
+    hire = next(c for c in by_id["hire_friendly"].checks if dict(c.variant.policies).get("hiring_profile") == "friendly")
     assert _moves(hire, "hiring_profile", "friendly") and not _moves(hire, "hiring_profile", "competent")
     more_staff = by_id["be_available"].checks[0]
     assert _moves(more_staff, "staffing", "up") and not _moves(more_staff, "staffing", "down")
@@ -522,3 +522,45 @@ def test_fast_real_checks_hold() -> None:
     for r in ledger.rows:
         assert r.diff is not None and r.diff.excludes_zero and not math.isinf(r.diff.lo), r.id
         assert r.verdict == HOLDS, (r.id, r.claim, r.diff)
+
+
+# ---------------------------------------------------------------------------
+# Comparing two effects: "training pays back faster with people who learn easily"
+# ---------------------------------------------------------------------------
+
+THAN_CHECK = """
+[[lessons.demo.checks]]
+claim = "Acknowledging matters more for her than asking how she feels"
+scenario = "three_reps"
+metric = "loyalty.retention"
+expect = "lower"
+min_effect = 0.001
+replications = 4
+variant = { habits = ["skip_acknowledge"] }
+than = { base = {}, variant = { habits = ["skip_ask_feelings"] } }
+"""
+
+
+def test_a_check_can_compare_two_effects_seed_by_seed(tmp_path):
+    (lesson,) = load_text(tmp_path, LESSON + THAN_CHECK)
+    (check,) = lesson.checks
+    assert check.than_variant is not None and check.than_variant.habits == ("skip_ask_feelings",)
+    assert "more than as shipped \u2192 habits=skip_ask_feelings" in check.staging()
+    (row,) = run_ledger(lessons=(lesson,)).rows
+    vals = {}
+    for habits in ((), ("skip_acknowledge",), ("skip_ask_feelings",)):
+        vals[habits] = [run(load_scenario("three_reps"), seed=s, responder=Habits(habits))
+                        .scores["loyalty"]["retention"] for s in range(1, 5)]
+    mine = [v - b for v, b in zip(vals[("skip_acknowledge",)], vals[()])]
+    theirs = [v - b for v, b in zip(vals[("skip_ask_feelings",)], vals[()])]
+    expected = paired_interval(mine, theirs)
+    assert row.diff is not None and expected is not None
+    assert math.isclose(row.diff.mean, expected.mean, abs_tol=1e-9)  # a difference of differences
+    assert math.isclose(row.diff.lo, expected.lo, abs_tol=1e-9)
+
+
+def test_a_comparison_with_no_change_is_refused(tmp_path):
+    bad = THAN_CHECK.replace('than = { base = {}, variant = { habits = ["skip_ask_feelings"] } }',
+                             'than = { base = {}, variant = {} }')
+    found = problems_of(tmp_path, LESSON + bad)
+    assert any(k.endswith("checks[0].than.variant") for k in found), found
