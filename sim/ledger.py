@@ -37,7 +37,7 @@ from .habits import Habits
 from .lab.execute import Batch, Task, run_tasks
 from .lab.progress import Progress
 from .lab.stats import Interval, mean_interval, paired_interval
-from .lessons import SCORE_KEYS, Check, Lesson, Side, load_lessons, shipped_scenario
+from .lessons import Check, Lesson, Side, load_lessons, shipped_scenario
 from .responders import Responder
 from .scenario import Scenario, with_policies
 from .scores import metric as score_at
@@ -115,7 +115,7 @@ class Row:
     def as_dict(self) -> dict[str, Any]:
         c = self.check
 
-        def iv(i: Interval | None) -> dict[str, float] | None:
+        def iv(i: Interval | None) -> dict[str, float | None] | None:
             return None if i is None else {"mean": _finite(i.mean), "lo": _finite(i.lo), "hi": _finite(i.hi),
                                            "n": i.n}
         return {"lesson": self.lesson.id, "check": None if c is None else c.index, "claim": self.claim,
@@ -188,9 +188,9 @@ def run_ledger(names: Sequence[str] = (), replications: int | None = None, worke
         chosen = lesson.checks if checks is None else checks
         if not chosen:
             plan.append((lesson, None, ()))
-        for c in chosen:
-            n = replications or c.replications
-            plan.append((lesson, c, tuple(range(1, n + 1))))
+        for chk in chosen:
+            n = replications or chk.replications
+            plan.append((lesson, chk, tuple(range(1, n + 1))))
     # one task per distinct (scenario, side, seed)
     index: dict[tuple[Any, ...], int] = {}
     tasks: list[Task] = []

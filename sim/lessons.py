@@ -18,7 +18,6 @@ and response kinds exist and the score key is one `sim.scores.compute` gives.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType

@@ -142,7 +142,7 @@ def churn_rule(retention: np.ndarray | np.floating[Any], loyalty_draw: np.ndarra
     return loyalty_draw > retention
 
 
-def complained_rule(retention: np.ndarray, loyalty_draw: np.ndarray, complaint_rate: float) -> np.ndarray:
+def complained_rule(retention: Any, loyalty_draw: Any, complaint_rate: float) -> Any:
     """Who of those leaving says so: the few whose draw lies just past their retention (1 in 25 by default).
 
     Of the customers who churn, the share `complaint_rate` complain directly; the rest leave silently.

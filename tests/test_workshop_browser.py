@@ -84,6 +84,15 @@ def test_an_instructor_runs_a_session_from_the_dashboard(browser, tmp_path):
         assert browser.find_elements(By.CSS_SELECTOR, "#leaderboard tr")[1].text.startswith("1")
 
 
+def _new_session(browser, srv) -> str:
+    """Log in and create a three_reps session with the dashboard's form; its join code."""
+    browser.get(f"{srv.url}/?key={srv.key}")
+    Select(browser.find_element(By.NAME, "scenario")).select_by_value("three_reps")
+    browser.find_element(By.CSS_SELECTOR, "#new-session button").click()
+    WebDriverWait(browser, 20).until(lambda d: "/sessions/" in d.current_url)
+    return str(browser.find_element(By.ID, "join-code").text.strip())
+
+
 HOSTILE = ("'+(document.title='PWNED')+'", "Siobhan O'Brien", "<img src=x onerror=\"window.pwned=3\">",
            "</script><script>window.pwned=1</script>", "\"); window.pwned=2; //")
 
@@ -104,11 +113,7 @@ def test_hostile_and_apostrophe_names_run_nothing_and_remove_asks_and_can_be_und
 
     with LiveServer(tmp_path / "w.db") as srv:
         client = WorkshopClient(srv.url)
-        browser.get(f"{srv.url}/?key={srv.key}")
-        Select(browser.find_element(By.NAME, "scenario")).select_by_value("three_reps")
-        browser.find_element(By.CSS_SELECTOR, "#new-session button").click()
-        WebDriverWait(browser, 20).until(lambda d: "/sessions/" in d.current_url)
-        code = browser.find_element(By.ID, "join-code").text.strip()
+        code = _new_session(browser, srv)
         docs = class_results("three_reps", 1, len(HOSTILE))
         for name, (_, text) in zip(HOSTILE, docs):
             client.submit(code, client.join(code, name)["token"], json.loads(text))
@@ -155,11 +160,7 @@ def test_hostile_and_apostrophe_names_run_nothing_and_remove_asks_and_can_be_und
 def test_the_projector_fits_the_screen_at_1024x768_and_1920x1080(browser, tmp_path, width, height):
     with LiveServer(tmp_path / "w.db") as srv:
         client = WorkshopClient(srv.url)
-        browser.get(f"{srv.url}/?key={srv.key}")
-        Select(browser.find_element(By.NAME, "scenario")).select_by_value("three_reps")
-        browser.find_element(By.CSS_SELECTOR, "#new-session button").click()
-        WebDriverWait(browser, 20).until(lambda d: "/sessions/" in d.current_url)
-        code = browser.find_element(By.ID, "join-code").text.strip()
+        code = _new_session(browser, srv)
         for name, text in class_results("three_reps", 1, 12):
             client.submit(code, client.join(code, name)["token"], json.loads(text))
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",

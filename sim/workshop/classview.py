@@ -146,18 +146,23 @@ class SessionSummary:
     objectives: tuple[tuple[str, float], ...]  # objective text, share met
 
 
-def summary(session: Any, results: Sequence[Any]) -> SessionSummary:
-    scores = [_score(r) for r in results]
-    iv = mean_interval(scores) if len(scores) >= 2 else None
-    stars = Counter(int(r.scores.get("overall", {}).get("stars", 0)) for r in results)
+def objective_share(results: Sequence[Any]) -> list[tuple[str, int, int]]:
+    """Each objective's text with how many of the class met it, of how many results."""
     texts: dict[str, list[int]] = {}
     for r in results:
         for ob in r.objectives:
             cell = texts.setdefault(ob["text"], [0, 0])
             cell[0] += bool(ob.get("met"))
             cell[1] += 1
+    return [(t, m, n) for t, (m, n) in texts.items()]
+
+
+def summary(session: Any, results: Sequence[Any]) -> SessionSummary:
+    scores = [_score(r) for r in results]
+    iv = mean_interval(scores) if len(scores) >= 2 else None
+    stars = Counter(int(r.scores.get("overall", {}).get("stars", 0)) for r in results)
     mean = sum(scores) / len(scores) if scores else None
     return SessionSummary(session.code, session.title, len(results), mean,
                           iv.lo if iv is not None else None, iv.hi if iv is not None else None,
                           (stars[0], stars[1], stars[2], stars[3]),
-                          tuple((t, m / n) for t, (m, n) in texts.items()))
+                          tuple((t, m / n) for t, m, n in objective_share(results)))

@@ -72,7 +72,7 @@ from .api_models import (
 )
 from .grading import Graded, Rules, SubmissionError, grade, import_entry, rules_of, shipped_scenarios
 from .moments import key_moments
-from .store import Store, StoredResult, StoreError
+from .store import Store, StoreError
 
 MAX_BODY = 2_000_000  # bytes: a full 8-hour shift's result is well under 200 kB
 KEY_COOKIE = "servicefloor_instructor"
@@ -470,16 +470,7 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
                 "participants": people, "done": done, "status": {p.id: trainee_status(p, done, scen) for p in people},
                 "seconds_left": s.seconds_left(),
                 "moments": key_moments([r.choices for r in results], labels, goals, by=by),
-                "objective_share": _objective_share(results)}
-
-    def _objective_share(results: list[StoredResult]) -> list[tuple[str, int, int]]:
-        texts: dict[str, list[int]] = {}
-        for r in results:
-            for ob in r.objectives:
-                cell = texts.setdefault(ob["text"], [0, 0])
-                cell[0] += bool(ob.get("met"))
-                cell[1] += 1
-        return [(t, m, n) for t, (m, n) in texts.items()]
+                "objective_share": classview.objective_share(results)}
 
     def class_address(request: Request) -> str:
         return (address or str(request.base_url)).rstrip("/")
@@ -517,7 +508,7 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         scen = load_scenario(picked[0].scenario)
         labels = {k: v.label for k, v in scen.responses.items()}
         goals = {k: v.name for k, v in scen.goals.items()}
-        cols = []
+        cols: list[dict[str, Any]] = []
         for p in picked:
             rs = store.results(p.code)
             cols.append({"s": p, "sum": classview.summary(p, rs),
