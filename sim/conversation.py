@@ -71,6 +71,29 @@ def _clip(x: float, lo: float = 0.0, hi: float = 100.0) -> float:
     return lo if x < lo else hi if x > hi else x
 
 
+def warmth(agent: Agent) -> float:
+    """How an agent's friendliness scales what customers feel from their words: 2 x friendliness.
+
+    Friendliness is the one trait training never adds.  The same calming word, acknowledgement
+    or apology settles a customer, and earns trust, in proportion to the warmth behind it: from
+    an average agent (0.5) it works as the response table says, from a warm one up to twice as
+    well, and from someone with no warmth at all it is a bare admission of the facts, which
+    settles nobody.
+    """
+    return 2.0 * agent.friendliness
+
+
+def coldness(agent: Agent) -> float:
+    """How much harder an irritating turn lands from a cold voice (1 at friendliness 0.5)."""
+    return 1.5 - agent.friendliness
+
+
+def _caring(kind: ResponseKind) -> bool:
+    """The responses that work through care rather than information: calm, acknowledgement, apology, gesture."""
+    return kind.carp in ("control", "acknowledge") or kind.marks in ("acknowledged", "apologised") \
+        or kind.needs_acknowledged
+
+
 def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
                    channel_factor: float) -> tuple[float, str]:
     """Apply a non-closing response; returns (seconds it took, customer's reaction cue)."""
@@ -79,10 +102,13 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
     mult = kind.decay ** uses
     hot = talk.hot
     d_f = kind.frustration_hot if hot else kind.frustration
+    w = warmth(agent)
     if d_f < 0:
-        # helpful effects fade with repetition; warm agents land them better
-        d_f *= mult * (0.6 + 0.8 * agent.friendliness if kind.carp in ("control", "acknowledge") else 1.0)
-    d_t = kind.trust * mult if kind.trust > 0 else kind.trust
+        # helpful effects fade with repetition; care lands as warmly as it is given
+        d_f *= mult * (w if _caring(kind) else 1.0)
+    elif d_f > 0:
+        d_f *= coldness(agent)  # a pushy question sounds pushier from a cold voice
+    d_t = kind.trust * mult * w if kind.trust > 0 else kind.trust
     cue = ""
     if kind.needs_acknowledged and not (talk.acknowledged or talk.apologised):
         # a gift before any acknowledgement feels like being bought off

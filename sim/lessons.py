@@ -323,6 +323,7 @@ def _lesson(r: Reader, lid: str, names: CatalogNames) -> Lesson:
         metrics=_metrics(r),
         checks=_checks(r, lid),
     )
+    r.seen.add("checks")  # paired-seed claims for `servicefloor lessons` (sim.ledger reads them)
     if not lesson.responses and not lesson.levers:
         r.fail("", "expected at least one response kind (responses) or policy (levers) that shows it")
     if not lesson.scenarios:

@@ -46,6 +46,11 @@ GENEROUS_SHARE = 0.1
 GENEROUS_MULTIPLE = 3.0
 MAX_TRANSFERS = 3  # after this many transfers there is nobody left to pass the customer to
 TIER2_AUTHORITY = 4.0
+NOTE_TIME_S = 30.0  # wrap-up seconds that write 63 % of a full note (quality 1 - exp(-wrap / NOTE_TIME_S))
+RETELL_RELIEF = 6.0  # frustration a returning customer is spared when the agent already knows the story
+HISTORY_UNDERSTANDING = 0.15  # head start from earlier days' contacts on file
+HISTORY_ACCURACY = 0.06  # accuracy bonus when any history is on file
+NOTES_ACCURACY = 0.10  # and on top, with a full note of what was already tried
 
 
 # ---------------------------------------------------------------------------
@@ -224,6 +229,7 @@ class Centre:
         self.open_followups: list[FollowUp] = []
         self.supervisor = simpy.Resource(self.env, capacity=max(1, self.policies.supervisors))
         self.contacts: dict[int, Contact] = {}  # live (not yet recorded) contacts
+        self.notes: dict[int, float] = {}  # customer id -> how much of their problem today's notes pass on (0-1)
         self.next_id = 0
         self.avg_handle = 300.0
         self.interval = 0
@@ -769,13 +775,17 @@ class Centre:
             c.talk = conv.Talk(frustration=f, trust=c.trust_start, hurdle=seg.hurdle,
                                tolerance=seg.jargon_tolerance, draws=c.cust.draws,
                                overflow=self._overflow.random, cursor=_cursor_of(c))
-            c.peak_f = f
+            self._read_history(c, c.talk)
+            c.peak_f = c.talk.frustration
         talk = c.talk
         if c.transfers:
             talk.understanding *= 0.3  # telling the whole story again
         pending_s = CALLBACK_DIAL_S if c.callback and c.handle_time == 0 else 0.0
         used: list[str] = []
-        history_bonus = 0.06 if self.policies.show_history and (c.cust.history or c.reason != "new") else 0.0
+        history_bonus = 0.0
+        if self.policies.show_history and (c.cust.history or c.reason != "new"):
+            # what is on file helps; today's notes also say what was tried and did not work
+            history_bonus = HISTORY_ACCURACY + NOTES_ACCURACY * self.notes.get(c.cust.customer_id, 0.0)
         outcome = ""
         while not outcome:
             t = env.now + pending_s
@@ -832,6 +842,7 @@ class Centre:
         agent.stress = min(1.0, agent.stress + team.stress_per_hard_contact * (c.peak_f / 100.0) ** 2
                            * (2.0 if c.escalated or c.hung_up else 1.0))
         self._done_with(agent)
+        self._write_notes(c, talk)
         c.end_time = env.now
         if c.open_case and outcome in ("answer", "follow_up"):
             self._open_followup(c, c.promise)
@@ -840,6 +851,25 @@ class Centre:
         elif outcome in ("answer", "follow_up", "hang_up", "refused"):
             self._after_answer(c, talk, goal)
         return outcome
+
+    def _write_notes(self, c: Contact, talk: conv.Talk) -> None:
+        """The agent's wrap-up notes: the longer the wrap-up, the more of what they learnt is on file."""
+        passed = notes_quality(self.policies.wrap_up_s) * talk.understanding
+        self.notes[c.cust.customer_id] = max(passed, self.notes.get(c.cust.customer_id, 0.0))
+
+    def _read_history(self, c: Contact, talk: conv.Talk) -> None:
+        """With history on screen the agent starts from what is on file about this customer.
+
+        Today's notes pass on what the last agent found out, so the customer need not tell the
+        whole story again; earlier days' contacts give a smaller head start.
+        """
+        if not self.policies.show_history:
+            return
+        note = self.notes.get(c.cust.customer_id, 0.0)
+        head = max(note, HISTORY_UNDERSTANDING if c.cust.history else 0.0)
+        talk.understanding = max(talk.understanding, head)
+        if note > 0.0:
+            talk.frustration = max(0.0, talk.frustration - RETELL_RELIEF * note)
 
     def _close(self, c: Contact, agent: Agent, talk: conv.Talk, kind: Any, stress: float, cf: float,
                history_bonus: float) -> tuple[str, str, float]:
@@ -899,7 +929,7 @@ class Centre:
                                      agent.procedures_bonus(self.policies.written_procedures))
         correct = talk.draw() < p
         self._settle(c, talk, correct, acknowledged=talk.acknowledged, agent=agent)
-        talk.frustration = max(0.0, talk.frustration - 10.0)  # relief: they believe it is sorted
+        talk.frustration = max(0.0, talk.frustration - 10.0 * conv.warmth(agent))  # relief, as warm as the voice that gave it
         if goal.opens_case and correct:
             c.open_case = True  # a status update is owed once the call is over
         return "answer", "relieved" if correct else "relieved_but_misinformed", secs + work
@@ -936,11 +966,14 @@ class Centre:
         c.escalated = True
         team = self.scenario.team
         t0 = env.now
+        # the pickup delay is the customer's wait while a free supervisor gets to the case; it is
+        # not supervisor work, so it does not hold a supervisor (work is supervisor_handle_s)
+        yield env.timeout(team.supervisor_delay_s * (0.5 + talk.draw()))
+        held = env.now - t0
         with self.supervisor.request() as req:
             yield req
-            yield env.timeout(team.supervisor_delay_s * (0.5 + talk.draw()))
-            waited = env.now - t0
-            talk.frustration = min(100.0, talk.frustration + 0.5 * WAIT_FRUSTRATION_PER_MIN * waited / 60.0)
+            queued = env.now - t0 - held
+            talk.frustration = min(100.0, talk.frustration + self._escalation_wait_frustration(c, held, queued))
             yield env.timeout(team.supervisor_handle_s * (0.5 + talk.draw()))
         approved = c.cust.need <= 0 or talk.draw() < SUPERVISOR_APPROVES
         correct = talk.draw() < SUPERVISOR_ACCURACY
@@ -950,6 +983,18 @@ class Centre:
         talk.frustration = max(0.0, talk.frustration - 15.0)
         c.end_time = env.now  # handle_time stays the agent's own time; the supervisor's is not AHT
         self._after_answer(c, talk, goal)
+
+    def _escalation_wait_frustration(self, c: Contact, held: float, queued: float) -> float:
+        """Frustration from waiting for a supervisor: `held` for the pickup, then `queued` for a free one.
+
+        A live customer holds for the pickup (at half the queue's rate: someone is coming); when
+        every supervisor is busy they are promised a call back instead of being left on hold, and
+        the rest of the wait hurts as a callback does.  A written contact waits in an inbox.
+        """
+        if not self.channels[c.channel].realtime:
+            return ASYNC_FRUSTRATION_PER_HOUR * max(0.0, held + queued - 3600.0) / 3600.0
+        rate = 0.5 * WAIT_FRUSTRATION_PER_MIN / 60.0
+        return rate * held + rate * CALLBACK_FRUSTRATION * queued
 
     def _after_answer(self, c: Contact, talk: conv.Talk, goal: Any) -> None:
         """A wrong answer comes back later as a repeat contact with an angrier customer."""
@@ -1102,6 +1147,11 @@ class Centre:
             announcements=tuple(self.announcements), contacts_done=len(self.log), in_conversation=talking,
             policies=self.policies, finished=self.finished,
         )
+
+
+def notes_quality(wrap_up_s: float) -> float:
+    """Share of what an agent learnt in a contact that their wrap-up notes record (0 with no wrap-up)."""
+    return 1.0 - math.exp(-max(0.0, wrap_up_s) / NOTE_TIME_S)
 
 
 def _cursor_of(c: Contact) -> int:

@@ -87,6 +87,17 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
             "asa_s": _mean(wait[m & answered]),
             "abandon_rate": _share(status == "abandoned", m),
         }
+    # per customer segment (who a priority order serves first): live contacts only, as above
+    out["per_segment"] = {}
+    seg = cols["segment"]
+    for sg in sorted(s for s in set(seg.tolist()) if s):
+        m = (seg == sg) & live
+        out["per_segment"][sg] = {
+            "offered": int(m.sum()),
+            "service_level": _share(within, m),
+            "asa_s": _mean(wait[m & answered]),
+            "abandon_rate": _share(status == "abandoned", m),
+        }
     # time to resolution, per customer, including repeat contacts and follow-ups
     met = cols["goal_met"] == 1
     resolved_at = np.where(~np.isnan(cols["followup_time"]), cols["followup_time"], cols["end_time"])
@@ -94,6 +105,9 @@ def speed(cols: Columns, scen: Scenario) -> dict[str, Any]:
     first = np.full(int(cust.max()) + 1 if len(cust) else 0, np.inf)
     np.minimum.at(first, cust, arrival)
     out["time_to_resolution_s"] = _mean(resolved_at[met] - first[cust[met]])
+    # from answering to the end of an escalated contact: the agent's part, then the wait for a supervisor
+    escalated = answered & (cols["escalated"] == 1)
+    out["escalation_time_s"] = _mean(cols["end_time"][escalated] - answer[escalated])
     open_case = cols["open_case"] == 1
     on_time = ~np.isnan(cols["followup_time"]) & (cols["followup_time"] <= scen.horizon_s)
     out["open_cases"] = int(open_case.sum())
@@ -110,9 +124,12 @@ def accuracy(cols: Columns) -> dict[str, Any]:
     first_ok = ((cols["goal_met"] == 1) & (cols["transfers"] == 0) & (cols["escalated"] == 0)
                 & ~np.isin(cols["contact_id"], repeated))
     last = final_per_customer(cols)
+    repeat = cols["reason"] == "repeat"
     return {
         "first_contact_resolution": _share(first_ok, new_served),
         "correct_info_rate": _share(correct == 1, answered),
+        # the second try of those given wrong information: what the notes on file are for
+        "repeat_correct_info_rate": _share(correct == 1, answered & repeat),
         "goal_met_rate": _share(cols["goal_met"][last] == 1),
         "repeat_contact_rate": _share(cols["reason"] == "repeat", served),
         "escalation_rate": _share(cols["escalated"] == 1, served),
@@ -186,6 +203,10 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
     revenue_at_risk = float(np.sum((1.0 - ret) * ltv))
     goal_met = _share(cols["goal_met"][last] == 1)
     value = float(np.sum(ltv))
+    served_repeat = (cols["status"] == "served") & (cols["reason"] == "repeat")
+    seg = cols["segment"][last][ok]
+    per_segment = {str(sg): {"customers": int((seg == sg).sum()), "retention": _mean(ret[seg == sg])}
+                   for sg in sorted(set(seg.tolist())) if sg}
     return {
         "customers": int(len(ret)),
         "retention": _mean(ret),
@@ -210,6 +231,12 @@ def loyalty(cols: Columns, scen: Scenario) -> dict[str, Any]:
         "csat": csat,
         "nps": None if promoters is None or detractors is None else round(100.0 * (promoters - detractors), 1),
         "surface_gap": None if csat is None or goal_met is None else round(csat - goal_met, 4),
+        # how customers felt when the contact ended (0-100), as an average over every one served
+        "frustration_end": _mean(cols["frustration_end"][cols["status"] == "served"].astype(np.float64)),
+        "trust_end": _mean(cols["trust_end"][cols["status"] == "served"].astype(np.float64)),
+        # how frustrated customers who had to come back after a wrong answer left their second contact
+        "repeat_frustration": _mean(cols["frustration_end"][served_repeat].astype(np.float64)),
+        "per_segment": per_segment,
     }
 
 

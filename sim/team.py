@@ -22,7 +22,10 @@ FIRST_NAMES = (
     "Yara", "Zeno",
 )
 CANDIDATES_PER_HIRE = 4
-TRAINING_GAIN_PER_HOUR_WEEK = 0.012  # competence per training hour per week, times trainability
+# the balanced screen weighs the traits in the order they matter: friendliness cannot be
+# trained, trainability sets how far training goes, competence is what training adds
+BALANCED_WEIGHTS = np.array([3.0, 2.0, 1.0]) / 6.0
+LEARNING_RATE = 0.03  # share of the gap to full competence one training hour closes, times trainability
 PROCEDURES_BONUS = 0.12  # accuracy bonus for a brand-new hire with written procedures
 
 
@@ -63,23 +66,32 @@ def _clip01(x: float) -> float:
     return min(1.0, max(0.0, x))
 
 
+def trained(competence: float, trainability: float, hours: float) -> float:
+    """Competence after `hours` of training: each hour closes a share of the gap to full skill.
+
+    The share is proportional to trainability, so a trainable hire catches up on one hired
+    for competence; with no training competence stays where it was at hiring.
+    """
+    return _clip01(1.0 - (1.0 - competence) * math.exp(-LEARNING_RATE * trainability * hours))
+
+
 def hire(team: Team, policies: Policies, streams: Streams, count: int) -> list[Agent]:
     """`count` agents, drawn in a fixed order so the first n never depend on count."""
     g = streams.fresh("agents")
     means = np.array([team.friendliness_mean, team.trainability_mean, team.competence_mean])
     screen = {"friendly": 0, "trainable": 1, "competent": 2}.get(policies.hiring_profile)
-    gain = TRAINING_GAIN_PER_HOUR_WEEK * policies.training_hours_per_week * team.weeks_on_policy
+    hours = policies.training_hours_per_week * team.weeks_on_policy  # training each agent has had
     agents = []
     for i in range(count):
         cands = np.clip(means + team.trait_sd * g.standard_normal((CANDIDATES_PER_HIRE, 3)), 0.02, 0.98)
         skill_noise = g.standard_normal(len(team.knowledge))
         tenure = float(g.exponential(team.tenure_weeks_mean)) if team.tenure_weeks_mean > 0 else 0.0
-        if screen is None:  # balanced: best average of the three traits
-            best = int(np.argmax(cands.mean(axis=1)))
+        if screen is None:  # balanced: friendly first, then trainable, then competent
+            best = int(np.argmax(cands @ BALANCED_WEIGHTS))
         else:
             best = int(np.argmax(cands[:, screen]))
         fr, tr, co = (float(x) for x in cands[best])
-        competence = _clip01(co + tr * gain)
+        competence = trained(co, tr, hours)
         skills = {area: _clip01(competence + 0.15 * float(z)) for area, z in zip(team.knowledge, skill_noise)}
         name = FIRST_NAMES[i % len(FIRST_NAMES)] + ("" if i < len(FIRST_NAMES) else f" {i // len(FIRST_NAMES) + 1}")
         agents.append(Agent(id=i, name=name, friendliness=fr, trainability=tr, competence=competence,
