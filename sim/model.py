@@ -989,12 +989,13 @@ class Centre:
 
         A live customer holds for the pickup (at half the queue's rate: someone is coming); when
         every supervisor is busy they are promised a call back instead of being left on hold, and
-        the rest of the wait hurts as a callback does.  A written contact waits in an inbox.
+        the rest of the wait hurts as a callback does (`_wait_frustration`: only an open problem,
+        after the first hour).  A written contact waits in an inbox.
         """
         if not self.channels[c.channel].realtime:
             return ASYNC_FRUSTRATION_PER_HOUR * max(0.0, held + queued - 3600.0) / 3600.0
         rate = 0.5 * WAIT_FRUSTRATION_PER_MIN / 60.0
-        return rate * held + rate * CALLBACK_FRUSTRATION * queued
+        return rate * held + ASYNC_FRUSTRATION_PER_HOUR * max(0.0, queued - 3600.0) / 3600.0
 
     def _after_answer(self, c: Contact, talk: conv.Talk, goal: Any) -> None:
         """A wrong answer comes back later as a repeat contact with an angrier customer."""
