@@ -70,7 +70,8 @@ LEVERS: dict[str, Lever] = {lv.key: lv for lv in (
           "Who the team was hired for: friendly, trainable, competent, or balanced (friendliness first).",
           choices=HIRING_PROFILES),
     Lever("channels_open", "Open channels", "channels",
-          "Closing a channel sends its customers to another one, a little angrier."),
+          "A closed channel is a barrier: its customers must find another way in, angrier, and some "
+          "give up at once. The same team answers every open channel."),
     Lever("priority", "Queue priority", "priority",
           "Who is answered first when the queue is long; everyone else waits longer."),
     Lever("callback_after_s", "Callback after", "step",

@@ -24,6 +24,10 @@ BRIBE_TRUST = -5.0  # ...and trust (the money is spent all the same)
 CALM_MARGIN = 5.0  # calming at full strength reaches this far below the hurdle, the rest at the calm rate
 ANSWER_RELIEF = 10.0  # frustration an answer they believe takes off
 SURFACE_MAX = 1.0  # the most a pleasant manner adds to the survey, however many pleasant turns
+# An upset customer cut off with a question before they have had their say answers what is
+# asked and keeps the rest of the story to themselves: until they are let talk, questions
+# find out no more than this much of the problem (the point where the agent sees the need).
+UNTOLD_CEILING = 0.5
 
 
 @dataclass(slots=True)
@@ -52,6 +56,8 @@ class Talk:
     seconds: float = 0.0
     uses: dict[str, int] = field(default_factory=dict)
     last_cue: str = "opening"
+    had_their_say: bool = False  # the customer has had their say (a response that marks "heard")
+    cut_off: bool = False  # questioned while upset before they had their say
 
     def draw(self) -> float:
         """The customer's next uniform number (reserved per customer, so order is stable)."""
@@ -187,7 +193,14 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
     gain = kind.understanding * mult * skill * (kind.hot_factor if hot else 1.0)
     if kind.jargon > 0:
         gain += 0.15 * kind.jargon * talk.tolerance  # experts explain faster in their own terms
-    talk.understanding = _clip(talk.understanding + gain, 0.0, 1.0)
+    if kind.marks == "heard":
+        talk.had_their_say = True
+    elif hot and not talk.had_their_say and kind.understanding > 0 and kind.hot_factor < 1.0:
+        talk.cut_off = True  # a problem-solving question put to an upset customer who has not had their say
+    understanding = _clip(talk.understanding + gain, 0.0, 1.0)
+    if talk.cut_off and not talk.had_their_say:
+        understanding = min(understanding, max(talk.understanding, UNTOLD_CEILING))
+    talk.understanding = understanding
     talk.feelings = _clip(talk.feelings + kind.feelings * mult * (1.0 - talk.feelings), 0.0, 1.0)
     talk.accuracy_bonus += kind.accuracy * mult * (kind.hot_factor if hot else 1.0)
     before = talk.frustration

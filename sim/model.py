@@ -43,6 +43,11 @@ REPEAT_PROBABILITY = 0.8  # a customer given wrong information comes back...
 REPEAT_MEAN_S = 5400.0  # ...after this long on average
 REPEAT_GIVE_UP = 0.5  # each further wrong answer halves the chance they call back again
 RETRY_MEAN_S = 900.0
+# A closed channel is a barrier (no chat on the website, no e-mail address): the customer who
+# came that way must find another one, at this much effort (frustration), or gives up at once.
+# Who keeps looking is the same decision as trying again after giving up on a queue: the
+# segment's retry_probability.
+CHANNEL_SWITCH_EFFORT = 8.0
 # Most decisions an agent takes alone are sound ("nine times out of ten they choose well"); now and
 # then one is over-generous (a whole bill waived for one wrong charge): with chance
 # GENEROUS_SHARE x (1.5 - competence) / 0.7 -- one in ten for a typical hired agent (competence 0.8),
@@ -255,6 +260,8 @@ class Centre:
             self.customers = draw_customers(scenario, self.streams)
             # one uniform per customer: is an agent's decision on their refund an over-generous one?
             self._generosity = self.streams.get("money.generosity").random(len(self.customers)).tolist()
+            # one uniform per customer: finding their channel closed, do they look for another way in?
+            self._persists = self.streams.get("channels.barrier").random(len(self.customers)).tolist()
             self.env.process(self._arrivals())
         self.env.process(self._roster())
         for ev in scenario.events:
@@ -479,7 +486,18 @@ class Centre:
             if cust.arrival > env.now:
                 yield env.timeout(cust.arrival - env.now)
             c = self._new_contact(cust, "new", None, cust.frustration, cust.trust)
+            if c.channel != cust.channel and not self._finds_a_way(cust):
+                # the way they came is closed and they do not look for another: lost at the door,
+                # recorded on the channel they tried
+                c.channel = cust.channel
+                c.f_start = min(100.0, cust.frustration + CHANNEL_SWITCH_EFFORT)
+                self._record_unserved(c, "abandoned")
+                continue
             env.process(self._contact(c))
+
+    def _finds_a_way(self, cust: Customer) -> bool:
+        """A customer whose channel is closed: do they look for another way in (or give up at once)?"""
+        return self._persists[cust.customer_id] < self.scenario.segments[cust.segment].retry_probability
 
     def _new_contact(self, cust: Customer, reason: str, repeat_of: int | None, f: float, trust: float,
                      attempt: int = 0) -> Contact:
@@ -488,7 +506,7 @@ class Centre:
             # closed channel: the customer finds the next way in, at a price in effort
             channel = next((ch for ch in ("chat", "phone", "email", "web") if ch in self.policies.channels_open
                             and ch in self.channels), self.policies.channels_open[0])
-            f = min(100.0, f + 8.0)
+            f = min(100.0, f + CHANNEL_SWITCH_EFFORT)
         f = min(100.0, f + self.channels[channel].effort)
         c = Contact(contact_id=self.next_id, cust=cust, channel=channel, reason=reason, repeat_of=repeat_of,
                     arrival=self.env.now, f_start=f, trust_start=trust, attempt=attempt)

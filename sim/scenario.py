@@ -135,7 +135,7 @@ class ResponseKind:
     survey: float  # immediate pleasantness: shifts the post-contact survey only
     needs_acknowledged: bool  # works only after an acknowledgement or apology
     retention: float  # direct change to retention probability (gesture after apology)
-    marks: str  # "", acknowledged, apologised: what the customer will remember hearing
+    marks: str  # "", acknowledged, apologised: what the customer will remember hearing; heard: they had their say
     lesson: str  # lesson id this response teaches
 
 
@@ -419,7 +419,7 @@ def _response(r: Reader, rid: str) -> ResponseKind:
         survey=r.number("survey", 0.0, lo=-2.0, hi=2.0),
         needs_acknowledged=r.boolean("needs_acknowledged", False),
         retention=r.number("retention", 0.0, lo=-1.0, hi=1.0),
-        marks=r.text("marks", "", choices=("", "acknowledged", "apologised")),
+        marks=r.text("marks", "", choices=("", "acknowledged", "apologised", "heard")),
         lesson=r.text("lesson", ""),
     )
     r.done()

@@ -135,7 +135,9 @@ def check_invariants(centre: Centre) -> None:
             assert r["abandoned"] == (r["status"] == "abandoned")
             assert r["agent_id"] is None  # never answered, so no agent
         if r["status"] == "abandoned":
-            assert scen.channels[r["channel"]].realtime and not r["callback"]
+            # callers give up on the line; anyone may give up at once at the door of a closed channel
+            at_door = r["end_time"] == r["arrival_time"] and r["channel"] not in scen.policies.channels_open
+            assert (scen.channels[r["channel"]].realtime or at_door) and not r["callback"]
         # a later contact refers to an earlier contact of the same customer
         if r["reason"] in ("retry", "repeat"):
             earlier = by_id[r["repeat_of"]]

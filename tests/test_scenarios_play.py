@@ -111,7 +111,9 @@ def check_invariants(centre: Centre) -> None:
         else:
             assert r["survey_score"] is None and r["turns"] == 0
         if r["status"] == "abandoned":
-            assert scen.channels[r["channel"]].realtime and not r["callback"]
+            # callers give up on the line; anyone may give up at once at the door of a closed channel
+            at_door = r["end_time"] == r["arrival_time"] and r["channel"] not in scen.policies.channels_open
+            assert (scen.channels[r["channel"]].realtime or at_door) and not r["callback"]
         assert 0.0 <= r["retention_probability"] <= 1.0
         assert r["survey_score"] is None or r["survey_score"] in (1, 2, 3, 4, 5)
         assert -1e-3 <= r["frustration_start"] <= 100.001 and -1e-3 <= r["frustration_end"] <= 100.001
