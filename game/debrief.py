@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pygame
 
@@ -184,19 +184,40 @@ class DebriefScene(Scene):
         """The figures the scores tab shows (tests compare them with a headless replay)."""
         return figures.figures(self.result.scores)
 
+    def scored(self) -> tuple[dict[str, Any], bool]:
+        """The scores the debrief leads with: the trainee's own calls, or (no call taken) the team's shift."""
+        scores = self.result.scores
+        mine = scores.get("trainee") or {}
+        own = int(mine.get("calls", 0)) > 0
+        return (mine if own else scores), own
+
     def _draw_scores(self, surface: pygame.Surface, c: pygame.Rect) -> None:
         ui, f = self.ui, self.ui.fonts
-        scen, head = self.result.scenario, figures.headline(self.result.scores)
+        scen = self.result.scenario
+        shown, own = self.scored()
+        head = figures.headline(shown)
         left = pygame.Rect(c.left, c.top, c.width * 45 // 100, c.height)
         pygame.draw.rect(surface, PANEL, left, border_radius=ui.px(6))
         x, y = left.left + ui.px(24), left.top + ui.px(18)
-        text.draw(surface, f, "Overall", (x, y), 16, MUTED)
+        team = self.result.scores["overall"]
+        if own:
+            mine = self.result.scores["trainee"]
+            calls = f"{mine['calls']} call{'s' if mine['calls'] != 1 else ''}"
+            who = f"{mine['customers']} customer{'s' if mine['customers'] != 1 else ''}"
+            text.draw(surface, f, f"Your calls: {calls} with {who}", (x, y), 16, MUTED)
+        else:
+            text.draw(surface, f, "The team's shift", (x, y), 16, MUTED)
         text.draw(surface, f, head["overall"], (x, y + ui.px(22)), 44, TEXT, bold=True)
-        stars = int(head["stars"])
-        for k in range(3):
-            icons.star(surface, (x + ui.px(190 + 44 * k), y + ui.px(50)), ui.px(18), k < stars, WARN)
-        thresholds = ", ".join(f"{t:g}" for t in scen.scoring.stars)
-        text.muted(surface, f, f"1, 2 and 3 stars at {thresholds} (yellow marks below)", (x, y + ui.px(84)), 13)
+        if own:
+            stars = int(head["stars"])
+            for k in range(3):
+                icons.star(surface, (x + ui.px(190 + 44 * k), y + ui.px(50)), ui.px(18), k < stars, WARN)
+            thresholds = ", ".join(f"{t:g}" for t in scen.scoring.stars)
+            note = (f"Stars at {thresholds}. The team's whole shift, you as one agent: {team['score']:.1f}, "
+                    f"{team['stars']} star{'s' if team['stars'] != 1 else ''}")
+        else:
+            note = "You took no call this shift, so there are no stars of yours: take calls (T) to be scored."
+        text.muted(surface, f, f.fit(note, left.width - ui.px(48), 13), (x, y + ui.px(84)), 13)
         y += ui.px(118)
         s = scen.scoring
         for key, label, weight in (("loyalty", "Loyalty", s.loyalty_weight), ("speed", "Speed", s.speed_weight),
@@ -213,11 +234,11 @@ class DebriefScene(Scene):
             y += ui.px(52)
         text.draw(surface, f, "Objectives", (x, y + ui.px(4)), 15, TEXT, bold=True)
         y += ui.px(28)
-        for words, shown, met in figures.objectives(scen, self.result.scores):
+        for words, reading, met in figures.objectives(scen, shown):
             mark = met is not None
             if mark:
                 icons.verdict(surface, bool(met), (x + ui.px(7), y + ui.px(9)), ui.px(7))
-                text.draw(surface, f, shown, (left.right - ui.px(24), y), 14, GOOD if met else BAD,
+                text.draw(surface, f, reading, (left.right - ui.px(24), y), 14, GOOD if met else BAD,
                           bold=True, anchor="topright")
             width = left.width - ui.px(48) - (ui.px(90) if mark else 0)
             y = text.draw_wrapped(surface, f, ("" if mark else "•  ") + words,

@@ -148,9 +148,12 @@ def deliver(home: Path, seat: Seat, result: dict[str, Any], timeout: float = 20.
         why = "the workshop server could not be reached" if exc.offline else f"the server refused it: {exc}"
         return Delivery(False, f"Not sent: {why}. Saved for your instructor as {path.name} in {path.parent}", path)
     note = " The server's check flagged it: " + "; ".join(out["flags"]) if out.get("flags") else ""
-    return Delivery(True, f"Sent to workshop {seat.code} as {out['name']}: score {out['score']:.1f}, "
-                          f"{out['stars']} star{'s' if out['stars'] != 1 else ''}{_rank(client, seat)}.{note}",
-                    score=float(out["score"]), stars=int(out["stars"]))
+    own = out.get("own_score") is not None  # the leaderboard ranks the trainee's own calls
+    score, stars = (out["own_score"], out["own_stars"]) if own else (out["score"], out["stars"])
+    what = "your calls scored" if own else "no call of your own; the team's shift scored"
+    return Delivery(True, f"Sent to workshop {seat.code} as {out['name']}: {what} {score:.1f}, "
+                          f"{stars} star{'s' if stars != 1 else ''}{_rank(client, seat)}.{note}",
+                    score=float(score), stars=int(stars))
 
 
 def _rank(client: WorkshopClient, seat: Seat) -> str:

@@ -27,7 +27,7 @@ from .errors import Problem, ScenarioError
 from .scenario import POLICY_KEYS, Scenario, assets_dir, list_scenarios, load_scenario, with_policies
 from .tomlread import Reader, read_toml
 
-METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "money", "team")
+METRIC_GROUPS = ("speed", "accuracy", "loyalty", "overall", "money", "team", "trainee")
 
 # Every single-number score `sim.scores.compute` gives, "group.key", with its unit:
 # share (0-1), s (seconds), money, count, people (word of mouth), points (0-100 scores, NPS),
@@ -51,6 +51,7 @@ SCORE_KEYS: Mapping[str, str] = MappingProxyType({
     "overall.score": "points", "overall.stars": "count",
     "money.refunds_paid": "money", "money.overpaid": "money", "money.gestures_paid": "money",
     "money.staff_cost": "money", "money.value_kept": "money", "money.net_value": "money",
+    "trainee.calls": "count", "trainee.customers": "count",
     "team.stress_mean": "level", "team.stressed_share": "share", "team.stress_peak": "level",
 })
 EXPECT = ("higher", "lower")

@@ -220,6 +220,7 @@ class Centre:
         self.commands: list[tuple[float, Command]] = []
         self.staffing_changes: list[tuple[float, tuple[int, ...]]] = []  # (time, staffing now in force)
         self.decisions: list[Decision] = []  # the trainee's answers, for result files and replays
+        self.trainee_contacts: set[int] = set()  # contacts in which the trainee chose a response
         self.announcements: list[tuple[float, str]] = []
         self.pending: dict[int, tuple[TurnView, simpy.Event]] = {}
         self.custom_responder = responder
@@ -295,6 +296,7 @@ class Centre:
                 raise ValueError(f"unknown response {command.kind!r} (expected one of {', '.join(view.options)})")
             del self.pending[command.contact_id]
             self.decisions.append(Decision(command.contact_id, view.turn, command.kind, self.env.now))
+            self.trainee_contacts.add(command.contact_id)
             ev.succeed(command.kind)
         elif isinstance(command, SetPolicy):
             self._set_policy(command.key, command.value)
@@ -825,6 +827,8 @@ class Centre:
                 view = self._view(c, agent, talk, t, tuple(used))
                 responder = self._responder_for(agent)  # the trainee may take over mid-call
                 choice = responder.decide(view)
+                if choice is not None and responder is self.trainee:
+                    self.trainee_contacts.add(c.contact_id)  # a trainee responder that answers at once
                 if choice is None:
                     if pending_s:
                         yield env.timeout(pending_s)
@@ -835,6 +839,8 @@ class Centre:
                         now_responder = self._responder_for(agent)
                         if now_responder is not responder:
                             choice = now_responder.decide(view)
+                            if choice is not None and now_responder is self.trainee:
+                                self.trainee_contacts.add(c.contact_id)
                     if choice is None:
                         ev = env.event()
                         self.pending[c.contact_id] = (view, ev)
@@ -1188,6 +1194,7 @@ class Centre:
             "lifetime_value": self.scenario.segments[c.cust.segment].lifetime_value,
             "loyalty_draw": c.cust.loyalty_u,
             "agent_stress": round(c.agent_stress, 4) if served and c.agent_stress is not None else None,
+            "by_trainee": c.contact_id in self.trainee_contacts,
         })
 
     # ------------------------------------------------------------------

@@ -57,6 +57,7 @@ CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("lifetime_value", "g"),
     ("loyalty_draw", "f"),  # uniform draw: the customer churns if it exceeds retention
     ("agent_stress", "g"),  # 0-1: the answering agent's stress when the conversation began
+    ("by_trainee", "b"),  # the trainee chose at least one response in this contact
 )
 CONTACT_FIELDS = tuple(name for name, _ in CONTACT_COLUMNS)
 

@@ -327,6 +327,26 @@ def money(cols: Columns, staff: float) -> dict[str, Any]:
             "value_kept": round(kept, 2), "net_value": round(kept - refunds - gestures - staff, 2)}
 
 
+def trainee(cols: Columns, scen: Scenario) -> dict[str, Any]:
+    """The trainee's own calls, scored like the shift: what the trainee's choices did.
+
+    The customers the trainee answered at least once, with every contact of theirs (so a
+    repeat call after the trainee's wrong answer counts against the trainee, whoever takes
+    it), scored by the same speed, accuracy, loyalty and overall rules as the whole shift.
+    With no call of the trainee's there is nothing of theirs to score: calls 0 and no scores.
+    """
+    mine = cols["by_trainee"] == 1 if "by_trainee" in cols else np.zeros(len(cols["contact_id"]), dtype=bool)
+    calls = int(mine.sum())
+    if not calls:
+        return {"calls": 0, "customers": 0}
+    customers = np.unique(cols["customer_id"][mine])
+    theirs = np.isin(cols["customer_id"], customers)
+    sub = {k: v[theirs] for k, v in cols.items()}
+    sp, acc, loy = speed(sub, scen), accuracy(sub), loyalty(sub, scen)
+    return {"calls": calls, "customers": int(len(customers)), "speed": sp, "accuracy": acc, "loyalty": loy,
+            "overall": overall(sp, acc, loy, scen)}
+
+
 def compute(log: ContactLog | Columns, scen: Scenario, staffing_changes: StaffingChanges = ()) -> dict[str, Any]:
     """All scores for a run: speed, accuracy, loyalty, overall, money, the staff cost and the team's stress.
 
@@ -339,7 +359,7 @@ def compute(log: ContactLog | Columns, scen: Scenario, staffing_changes: Staffin
     loy = loyalty(cols, scen)
     staff = staff_cost(scen, changes=staffing_changes)
     return {"speed": sp, "accuracy": acc, "loyalty": loy, "overall": overall(sp, acc, loy, scen),
-            "money": money(cols, staff), "staff_cost": staff, "team": team(cols)}
+            "money": money(cols, staff), "staff_cost": staff, "team": team(cols), "trainee": trainee(cols, scen)}
 
 
 def ticker(log: ContactLog, scen: Scenario) -> dict[str, float | None]:
@@ -361,14 +381,18 @@ def metric(scores: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def objectives(scores: Mapping[str, Any], scen: Scenario) -> list[dict[str, Any]]:
-    """Each objective of the scenario with its measured value and whether it was met."""
+def objectives(scores: Mapping[str, Any], scen: Scenario, of: str = "") -> list[dict[str, Any]]:
+    """Each objective of the scenario with its measured value and whether it was met.
+
+    `of="trainee"` measures them on the trainee's own calls (`trainee`); objectives of the
+    whole team (its stress) have no value there and count as not met.
+    """
     out: list[dict[str, Any]] = []
     for obj in scen.targets:
         if not obj.metric:
             out.append({"text": obj.text, "metric": "", "value": None, "met": None})
             continue
-        value = metric(scores, obj.metric)
+        value = metric(scores, f"{of}.{obj.metric}" if of else obj.metric)
         if value is None:
             met = False
         elif obj.at_least is not None:

@@ -145,6 +145,9 @@ class _Scored(_Model):
     loyalty: float
     speed: float
     accuracy: float
+    own_calls: int = Field(0, description="contacts the trainee answered themselves")
+    own_score: float | None = Field(None, description="the trainee's own calls, scored (null: they took none)")
+    own_stars: int | None = None
 
 
 class Standing(_Scored):
@@ -163,9 +166,20 @@ class ResultOut(_Scored):
 
 def _scored(r: StoredResult) -> dict[str, Any]:
     o = dict(r.scores.get("overall", {}))
+    mine = dict(r.scores.get("trainee") or {})
+    own = dict(mine.get("overall") or {})
     return {"name": r.participant.name, "score": float(o.get("score", 0.0)), "stars": int(o.get("stars", 0)),
             "loyalty": float(o.get("loyalty_score", 0.0)), "speed": float(o.get("speed_score", 0.0)),
-            "accuracy": float(o.get("accuracy_score", 0.0))}
+            "accuracy": float(o.get("accuracy_score", 0.0)), "own_calls": int(mine.get("calls", 0)),
+            "own_score": None if not own else float(own.get("score", 0.0)),
+            "own_stars": None if not own else int(own.get("stars", 0))}
+
+
+def _rank_key(r: StoredResult) -> tuple[float, float, float]:
+    """The trainee's own calls first (a result without any ranks last), then the team's shift, then time."""
+    own = (r.scores.get("trainee") or {}).get("overall")
+    team = float(r.scores.get("overall", {}).get("score", 0.0))
+    return (-(float(own["score"]) if own else -1.0), -team, r.received)
 
 
 # ---------------------------------------------------------------------------
@@ -186,7 +200,7 @@ def moments_by(scen: Any) -> str:
 
 
 def standings(results: list[StoredResult]) -> list[Standing]:
-    rows = sorted(results, key=lambda r: (-float(r.scores.get("overall", {}).get("score", 0.0)), r.received))
+    rows = sorted(results, key=_rank_key)
     return [Standing(rank=i + 1, participant_id=r.participant.id, **_scored(r),
                      objectives_met=sum(1 for ob in r.objectives if ob.get("met")), objectives=len(r.objectives),
                      flagged=bool(r.flags)) for i, r in enumerate(rows)]

@@ -596,7 +596,8 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         scen = load_scenario(s.scenario)
         out = io.StringIO()
         w = SafeCsv(out)
-        w.writerow(["session", "scenario", "seed", "rank", "name", "score", "stars", "loyalty", "speed", "accuracy",
+        w.writerow(["session", "scenario", "seed", "rank", "name", "own_calls", "own_score", "own_stars", "score",
+                    "stars", "loyalty", "speed", "accuracy",
                     "objectives_met", "objectives", "service_level", "abandon_rate", "asa_s", "goal_met_rate",
                     "first_contact_resolution", "correct_info_rate", "retention", "csat", "staff_cost",
                     "money_paid", "lever_changes", "levers", "responses_chosen", "source", "received", "flags"])
@@ -607,7 +608,8 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
             sp, acc, loy = r.scores["speed"], r.scores["accuracy"], r.scores["loyalty"]
             levers = [lever_text(c, scen.start_clock) for c in commands.get(st.participant_id, [])
                       if c.get("type") == "policy"]
-            w.writerow([s.code, s.scenario, s.seed, st.rank, st.name, st.score, st.stars, st.loyalty, st.speed,
+            w.writerow([s.code, s.scenario, s.seed, st.rank, st.name, st.own_calls, st.own_score, st.own_stars,
+                        st.score, st.stars, st.loyalty, st.speed,
                         st.accuracy, st.objectives_met, st.objectives, sp.get("service_level"), sp.get("abandon_rate"),
                         sp.get("asa_s"), acc.get("goal_met_rate"), acc.get("first_contact_resolution"),
                         acc.get("correct_info_rate"), loy.get("retention"), loy.get("csat"),
