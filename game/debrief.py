@@ -261,7 +261,8 @@ class DebriefScene(Scene):
             if g != group:
                 if group:
                     y += ui.px(4)
-                text.draw(surface, f, g.upper(), (x, y), 13, ACCENT, bold=True)
+                heading = g.upper() + ("  \u00b7  the team's whole shift" if not group else "")
+                text.draw(surface, f, heading, (x, y), 13, ACCENT, bold=True)
                 y += lh
                 group = g
             vw = f.width(value, size, bold=True)
