@@ -219,3 +219,61 @@ def test_damaged_result_files_and_autosaves_never_stop_the_game(good_result: dic
     (home / "autosave.json").write_bytes(_damaged(data.draw, autosave))
     assert store.load_autosave() is None or isinstance(store.load_autosave(), dict)
     assert good_path.read_text() == json.dumps(good_result)  # the last good file is never lost
+
+
+# ---------------------------------------------------------------------------
+# The catalog and the dialogue: a value in one of their files replaced, the file cut or garbled
+# ---------------------------------------------------------------------------
+
+TOML_HOSTILE = ["-1", "1e300", "9223372036854775808", "nan", "inf", '""', '"x"', "[]", "{}", "true",
+                "[[[[[[]]]]]]", '"' + "y" * 5000 + '"', "0", "-1e9", '["a", 1]', "{ a = { b = 1 } }"]
+DATA_FILES = [("catalog", p.name) for p in sorted((Path(__file__).resolve().parents[2] / "assets" / "catalog")
+                                                   .glob("*.toml"))] + \
+             [("dialogue", p.name) for p in sorted((Path(__file__).resolve().parents[2] / "assets" / "dialogue")
+                                                    .glob("*.toml"))]
+
+
+def _mutate_text(draw: st.DrawFn, text: str) -> str:
+    lines = text.splitlines()
+    how = draw(st.sampled_from(["value", "value", "truncate", "garble", "drop_line"]))
+    assignments = [i for i, ln in enumerate(lines) if "=" in ln and not ln.lstrip().startswith("#")]
+    if how == "value" and assignments:
+        i = draw(st.sampled_from(assignments))
+        key = lines[i].split("=", 1)[0]
+        lines[i] = f"{key}= {draw(st.sampled_from(TOML_HOSTILE))}"
+        return "\n".join(lines) + "\n"
+    if how == "drop_line" and lines:
+        del lines[draw(st.integers(0, len(lines) - 1))]
+        return "\n".join(lines) + "\n"
+    if how == "truncate":
+        return text[: draw(st.integers(0, len(text)))]
+    i = draw(st.integers(0, max(0, len(text) - 1)))
+    return text[:i] + draw(st.text(min_size=1, max_size=5)) + text[i + 1:]
+
+
+@FUZZ
+@given(which=st.sampled_from(DATA_FILES), data=st.data())
+def test_a_damaged_catalog_or_dialogue_file_loads_or_is_refused_naming_it(which: tuple[str, str],
+                                                                          data: st.DataObject,
+                                                                          tmp_path_factory) -> None:
+    import shutil
+
+    from sim.dialogue import load_dialogue
+    from sim.scenario import parse_scenario
+
+    folder, name = which
+    root = Path(__file__).resolve().parents[2] / "assets"
+    tmp = tmp_path_factory.mktemp("assets")
+    shutil.copytree(root / folder, tmp / folder)
+    path = tmp / folder / name
+    path.write_text(_mutate_text(data.draw, path.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        if folder == "dialogue":
+            load_dialogue(tmp / folder)
+        else:
+            parse_scenario(copy.deepcopy(SHIPPED["calm_weekday"]), "calm_weekday.toml", catalog_dir=tmp / folder)
+    except ScenarioError as exc:  # DialogueError and LessonError are ScenarioErrors too
+        assert exc.problems and all(p.message for p in exc.problems)
+        # each names a file of the folder (an emptied file's missing lines are named where the rule
+        # that needs them is written) or the scenario that was being read
+        assert all(str(tmp) in p.file or "calm_weekday" in p.file for p in exc.problems), exc.problems[:3]
