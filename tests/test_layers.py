@@ -25,7 +25,7 @@ def test_the_model_imports_only_the_standard_library_simpy_and_numpy():
             "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('sim.lab', 'sim.workshop', 'game')))))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     third, apps = (json.loads(line) for line in out.stdout.splitlines())
-    allowed = {"sim", "simpy", "numpy", "__main__"}
+    allowed = {"sim", "simpy", "numpy", "__main__", "__mp_main__"}  # the second: multiprocessing's alias of it
     third = [n for n in third if not n.startswith(("__editable__", "_distutils_hack"))]  # install-time hooks
     assert set(third) <= allowed, f"the model pulls in {sorted(set(third) - allowed)}"
     assert apps == [], f"the model imports its applications: {apps}"
