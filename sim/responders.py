@@ -96,6 +96,13 @@ def carp(v: TurnView) -> str:
         if "apologise" not in used:
             return "apologise"
         return "acknowledge"
+    if "stay_calm" in used:
+        # they were over the hurdle when the call began: control is step one, not the whole of
+        # the emotional work; however quickly the calm word settled them, acknowledge comes next
+        if "ask_feelings" not in used:
+            return "ask_feelings"
+        if "acknowledge" not in used:
+            return "acknowledge"
     if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
@@ -125,6 +132,8 @@ def carp_step(v: TurnView) -> str:
     used = v.used
     if v.hot:
         return "control" if "stay_calm" not in used else "acknowledge"
+    if "stay_calm" in used and "acknowledge" not in used:
+        return "acknowledge"  # calmed by the first word, but not yet heard
     if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
