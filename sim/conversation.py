@@ -16,7 +16,7 @@ from .team import Agent
 
 MAX_TURNS = 14  # after this many turns the agent gives its best answer
 HANG_UP_FRUSTRATION = 97.0  # a customer this frustrated ends the conversation
-UNCONTROLLED = 0.8  # share of a calming step that works above the hurdle before any steady first word
+UNCONTROLLED = 0.8  # above the hurdle before any steady first word: share of calming and trust that lands (irritation / this)
 FEELINGS_UNHEARD = 0.6  # share of an acknowledgement that lands when nobody asked how they feel
 TRUST_SCAR = 8.0  # trust points lost in a contact that halve every later gain in it
 BRIBE_FRUSTRATION = 5.0  # a gesture before any acknowledgement: frustration...
@@ -156,10 +156,17 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         land = heard(talk)
         d_f = d_f * land if d_f < 0 else d_f
         d_t = d_t * land if d_t > 0 else d_t
-    if hot and d_f < 0 and kind.carp != "control" and not talk.controlled:
-        # no steady first word: the agent is reacting to the heat, and every calming step after
-        # it works less well until the conversation feels safe
-        d_f *= UNCONTROLLED
+    if hot and kind.carp != "control" and not talk.controlled:
+        # no steady first word: the agent is reacting to the heat. Until the conversation feels
+        # safe every calming step works less well, a pushy or solving turn is met as part of a
+        # fight (it inflames more), and an angry customer who was never met with a calm voice
+        # trusts less of what follows
+        if d_f < 0:
+            d_f *= UNCONTROLLED
+        elif d_f > 0:
+            d_f /= UNCONTROLLED
+        if d_t > 0:
+            d_t *= UNCONTROLLED
     if kind.carp == "control":
         talk.controlled = True
     cue = ""
