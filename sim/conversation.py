@@ -41,6 +41,7 @@ class Talk:
     feelings: float = 0.0  # how well the agent knows what the customer feels and why (0-1)
     controlled: bool = False  # the agent has set a steady, calm tone (CARP control)
     was_hot: bool = False  # was above the emotional hurdle at some turn of this contact
+    brushed_off: bool = False  # refocused while still hot, and not refocused properly since
     trust_lost: float = 0.0  # trust lost in this contact so far (makes later gains smaller)
     accuracy_bonus: float = 0.0
     acknowledged: bool = False
@@ -191,12 +192,19 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         d_f += 20.0 * kind.jargon * (1.0 - talk.tolerance) - 12.0 * kind.jargon * talk.tolerance
         d_t += 12.0 * kind.jargon * (talk.tolerance - 0.5)
     skill = 0.5 + agent.competence
-    gain = kind.understanding * mult * skill * (kind.hot_factor if hot else 1.0)
+    # above the hurdle, or after a refocus that came too early, the customer is in the emotional
+    # frame: problem-solving works only as much as the kind's hot_factor says
+    frame = kind.hot_factor if hot or talk.brushed_off else 1.0
+    gain = kind.understanding * mult * skill * frame
     if kind.jargon > 0:
         gain += 0.15 * kind.jargon * talk.tolerance  # experts explain faster in their own terms
     talk.understanding = _clip(talk.understanding + gain, 0.0, 1.0)
     talk.feelings = _clip(talk.feelings + kind.feelings * mult * (1.0 - talk.feelings), 0.0, 1.0)
-    talk.accuracy_bonus += kind.accuracy * mult * (kind.hot_factor if hot else 1.0)
+    talk.accuracy_bonus += kind.accuracy * mult * frame
+    if kind.carp == "refocus":
+        # said before they have calmed it sounds like brushing them off: they stay in the emotional
+        # frame until a refocus that comes once they are calm moves them to the problem
+        talk.brushed_off = hot
     before = talk.frustration
     talk.frustration = _clip(talk.frustration + d_f)
     gain_trust(talk, d_t)
@@ -205,7 +213,7 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
     elif kind.marks == "apologised":
         talk.apologised = True
     if not cue:
-        cue = _cue(kind, before, talk, hot)
+        cue = _cue(kind, before, talk, hot or talk.brushed_off)  # brushed off: still not ready
     seconds = kind.seconds * channel_factor * (1.0 + 0.5 * stress)
     talk.turns += 1
     talk.seconds += seconds
