@@ -42,6 +42,7 @@ class Talk:
     controlled: bool = False  # the agent has set a steady, calm tone (CARP control)
     was_hot: bool = False  # was above the emotional hurdle at some turn of this contact
     brushed_off: bool = False  # refocused while still hot, and not refocused properly since
+    doubt: float = 0.0  # 0-1: a specialist given only the simplified version cannot tell if it is right
     trust_lost: float = 0.0  # trust lost in this contact so far (makes later gains smaller)
     accuracy_bonus: float = 0.0
     acknowledged: bool = False
@@ -117,8 +118,10 @@ def relief(talk: Talk) -> float:
 
     A customer who was over the emotional hurdle and was never asked how they feel is
     less relieved by a fix: the problem is gone, the feeling nobody asked about is not.
+    A specialist who was given only the simplified version is less sure the answer is
+    right (`Talk.doubt`), and is relieved in proportion to what they can believe.
     """
-    return ANSWER_RELIEF * (heard(talk) if talk.was_hot else 1.0)
+    return ANSWER_RELIEF * (heard(talk) if talk.was_hot else 1.0) * (1.0 - talk.doubt)
 
 
 def gain_trust(talk: Talk, d: float) -> None:
@@ -191,6 +194,12 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         # plain words (negative jargon) do the opposite: an expert feels talked down to
         d_f += 20.0 * kind.jargon * (1.0 - talk.tolerance) - 12.0 * kind.jargon * talk.tolerance
         d_t += 12.0 * kind.jargon * (talk.tolerance - 0.5)
+        if kind.jargon < 0:
+            # the plain version leaves out the detail a specialist needs to judge it: the more they
+            # want precision (tolerance above the middle), the less sure they are it is right
+            talk.doubt = _clip(talk.doubt - 2.0 * kind.jargon * (talk.tolerance - 0.5), 0.0, 1.0)
+        else:
+            talk.doubt = 0.0  # the precise terms answer the question they asked
     skill = 0.5 + agent.competence
     # above the hurdle, or after a refocus that came too early, the customer is in the emotional
     # frame: problem-solving works only as much as the kind's hot_factor says
