@@ -97,13 +97,10 @@ def carp(v: TurnView) -> str:
         if "apologise" not in used:
             return "apologise"
         return "acknowledge"
-    if v.was_hot and "stay_calm" in used:
+    if v.was_hot and "stay_calm" in used and "acknowledge" not in used:
         # they were over the hurdle and the calm word settled them: control is step one, not the
         # whole of the emotional work; however quickly it worked, acknowledge comes next
-        if "ask_feelings" not in used:
-            return "ask_feelings"
-        if "acknowledge" not in used:
-            return "acknowledge"
+        return "ask_feelings" if "ask_feelings" not in used else "acknowledge"
     if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
