@@ -16,7 +16,7 @@ from .team import Agent
 
 MAX_TURNS = 14  # after this many turns the agent gives its best answer
 HANG_UP_FRUSTRATION = 97.0  # a customer this frustrated ends the conversation
-UNCONTROLLED = 0.8  # share of a calming step that works above the hurdle before any steady first word
+UNCONTROLLED = 0.8  # above the hurdle before any steady first word: share of calming and trust that lands (irritation / this)
 FEELINGS_UNHEARD = 0.6  # share of an acknowledgement that lands when nobody asked how they feel
 TRUST_SCAR = 8.0  # trust points lost in a contact that halve every later gain in it
 BRIBE_FRUSTRATION = 5.0  # a gesture before any acknowledgement: frustration...
@@ -45,6 +45,8 @@ class Talk:
     feelings: float = 0.0  # how well the agent knows what the customer feels and why (0-1)
     controlled: bool = False  # the agent has set a steady, calm tone (CARP control)
     was_hot: bool = False  # was above the emotional hurdle at some turn of this contact
+    brushed_off: bool = False  # refocused while still hot, and not refocused properly since
+    doubt: float = 0.0  # 0-1: a specialist given only the simplified version cannot tell if it is right
     trust_lost: float = 0.0  # trust lost in this contact so far (makes later gains smaller)
     accuracy_bonus: float = 0.0
     acknowledged: bool = False
@@ -122,8 +124,10 @@ def relief(talk: Talk) -> float:
 
     A customer who was over the emotional hurdle and was never asked how they feel is
     less relieved by a fix: the problem is gone, the feeling nobody asked about is not.
+    A specialist who was given only the simplified version is less sure the answer is
+    right (`Talk.doubt`), and is relieved in proportion to what they can believe.
     """
-    return ANSWER_RELIEF * (heard(talk) if talk.was_hot else 1.0)
+    return ANSWER_RELIEF * (heard(talk) if talk.was_hot else 1.0) * (1.0 - talk.doubt)
 
 
 def gain_trust(talk: Talk, d: float) -> None:
@@ -162,10 +166,17 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         land = heard(talk)
         d_f = d_f * land if d_f < 0 else d_f
         d_t = d_t * land if d_t > 0 else d_t
-    if hot and d_f < 0 and kind.carp != "control" and not talk.controlled:
-        # no steady first word: the agent is reacting to the heat, and every calming step after
-        # it works less well until the conversation feels safe
-        d_f *= UNCONTROLLED
+    if hot and kind.carp != "control" and not talk.controlled:
+        # no steady first word: the agent is reacting to the heat. Until the conversation feels
+        # safe every calming step works less well, a pushy or solving turn is met as part of a
+        # fight (it inflames more), and an angry customer who was never met with a calm voice
+        # trusts less of what follows
+        if d_f < 0:
+            d_f *= UNCONTROLLED
+        elif d_f > 0:
+            d_f /= UNCONTROLLED
+        if d_t > 0:
+            d_t *= UNCONTROLLED
     if kind.carp == "control":
         talk.controlled = True
     cue = ""
@@ -189,8 +200,17 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         # plain words (negative jargon) do the opposite: an expert feels talked down to
         d_f += 20.0 * kind.jargon * (1.0 - talk.tolerance) - 12.0 * kind.jargon * talk.tolerance
         d_t += 12.0 * kind.jargon * (talk.tolerance - 0.5)
+        if kind.jargon < 0:
+            # the plain version leaves out the detail a specialist needs to judge it: the more they
+            # want precision (tolerance above the middle), the less sure they are it is right
+            talk.doubt = _clip(talk.doubt - 2.0 * kind.jargon * (talk.tolerance - 0.5), 0.0, 1.0)
+        else:
+            talk.doubt = 0.0  # the precise terms answer the question they asked
     skill = 0.5 + agent.competence
-    gain = kind.understanding * mult * skill * (kind.hot_factor if hot else 1.0)
+    # above the hurdle, or after a refocus that came too early, the customer is in the emotional
+    # frame: problem-solving works only as much as the kind's hot_factor says
+    frame = kind.hot_factor if hot or talk.brushed_off else 1.0
+    gain = kind.understanding * mult * skill * frame
     if kind.jargon > 0:
         gain += 0.15 * kind.jargon * talk.tolerance  # experts explain faster in their own terms
     if kind.marks == "heard":
@@ -202,7 +222,11 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
         understanding = min(understanding, max(talk.understanding, UNTOLD_CEILING))
     talk.understanding = understanding
     talk.feelings = _clip(talk.feelings + kind.feelings * mult * (1.0 - talk.feelings), 0.0, 1.0)
-    talk.accuracy_bonus += kind.accuracy * mult * (kind.hot_factor if hot else 1.0)
+    talk.accuracy_bonus += kind.accuracy * mult * frame
+    if kind.carp == "refocus":
+        # said before they have calmed it sounds like brushing them off: they stay in the emotional
+        # frame until a refocus that comes once they are calm moves them to the problem
+        talk.brushed_off = hot
     before = talk.frustration
     talk.frustration = _clip(talk.frustration + d_f)
     gain_trust(talk, d_t)
@@ -211,7 +235,7 @@ def apply_response(talk: Talk, kind: ResponseKind, agent: Agent, stress: float,
     elif kind.marks == "apologised":
         talk.apologised = True
     if not cue:
-        cue = _cue(kind, before, talk, hot)
+        cue = _cue(kind, before, talk, hot or talk.brushed_off)  # brushed off: still not ready
     seconds = kind.seconds * channel_factor * (1.0 + 0.5 * stress)
     talk.turns += 1
     talk.seconds += seconds

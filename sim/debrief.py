@@ -145,6 +145,7 @@ def _view_before(scen: Scenario, rec: Mapping[str, Any], prev: list[TurnRecord],
         apologised="apologised" in marks, need=None, authority_limit=scen.policies.authority_limit,
         history=0, reason=rec["reason"], transfers=0, last_cue=prev[-1].cue if prev else "opening",
         used=tuple(kinds), options=tuple(scen.responses),
+        was_hot=any(p.frustration_before >= hurdle for p in prev) or t.frustration_before >= hurdle,
     )
 
 

@@ -786,6 +786,7 @@ class Centre:
             cust.need if u >= 0.5 else None, self._authority(c),
             (cust.history + c.attempt + (c.reason == "repeat")) if self.policies.show_history else 0,
             c.reason, c.transfers, talk.last_cue, used, self._options, cust.note,
+            was_hot=talk.was_hot or f >= talk.hurdle,
         )
 
     def _converse(self, c: Contact, agent: Agent) -> Generator[Any, Any, str]:

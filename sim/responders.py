@@ -51,6 +51,7 @@ class TurnView:
     used: tuple[str, ...]  # response ids used so far in this contact
     options: tuple[str, ...]  # every response id the agent may choose
     note: str = ""  # what the scenario tells the trainee about a scripted customer
+    was_hot: bool = False  # has been above the emotional hurdle at some turn of this contact (now included)
 
 
 class Responder(Protocol):
@@ -96,6 +97,10 @@ def carp(v: TurnView) -> str:
         if "apologise" not in used:
             return "apologise"
         return "acknowledge"
+    if v.was_hot and "stay_calm" in used and "acknowledge" not in used:
+        # they were over the hurdle and the calm word settled them: control is step one, not the
+        # whole of the emotional work; however quickly it worked, acknowledge comes next
+        return "ask_feelings" if "ask_feelings" not in used else "acknowledge"
     if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:
@@ -125,6 +130,8 @@ def carp_step(v: TurnView) -> str:
     used = v.used
     if v.hot:
         return "control" if "stay_calm" not in used else "acknowledge"
+    if v.was_hot and "stay_calm" in used and "acknowledge" not in used:
+        return "acknowledge"  # calmed by the first word, but not yet heard
     if (v.reason != "new" or "ask_feelings" in used) and "acknowledge" not in used:
         return "acknowledge"
     if ("acknowledge" in used or "apologise" in used) and "refocus" not in used:

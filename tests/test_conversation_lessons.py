@@ -8,6 +8,7 @@ side the lesson claims.  The habits are small edits of CARP, written here as the
 * refocus_while_hot: refocuses right after the first calm word, while the customer is still hot;
 * early_gesture: a gesture on the first turn, hot, before any acknowledgement or apology;
 * skip_ask_feelings: never asks how they feel;
+* skip_stay_calm: never says the calm, steady first line;
 * defer_answers: promises a follow-up wherever CARP gives the answer;
 * quick_for_investigation: a quick fix wherever CARP promises a follow-up (a faulty product);
 * precise / plain_for_professionals: the technical explanation, or plain words, just before
@@ -27,7 +28,9 @@ import pytest
 
 from game.options import choose, tempting_poor
 from sim import Centre, Playbook, ScriptedResponder, load_scenario
-from sim.conversation import MAX_TURNS, Talk, survey_score
+from sim.conversation import MAX_TURNS, Talk, apply_response, relief, survey_score
+from sim.responders import carp
+from sim.team import Agent
 from sim.lab.stats import paired_interval
 from sim.responders import TurnView
 from sim.scores import compute, final_per_customer
@@ -59,6 +62,8 @@ class Habit:
             return "gesture"
         if name == "skip_ask_feelings" and choice == "ask_feelings":
             return nxt(_pretend(v, "ask_feelings"))
+        if name == "skip_stay_calm" and choice == "stay_calm":
+            return nxt(_pretend(v, "stay_calm"))
         if name == "defer_answers" and choice == "answer":
             return "promise_follow_up"
         if name == "quick_for_investigation" and choice == "promise_follow_up":
@@ -247,3 +252,121 @@ def test_for_an_end_user_jargon_is_only_ever_the_trap() -> None:
     offered = [v for v in users if "jargon" in choose(v)]
     assert offered, "the trap is offered sometimes"
     assert all(tempting_poor(v) == "jargon" for v in offered)
+
+
+# ---------------------------------------------------------------------------
+# Control: a steady first word, or a fight
+# ---------------------------------------------------------------------------
+
+AGENT = Agent(0, "Ada", friendliness=0.5, trainability=0.5, competence=0.5, skills={}, tenure_weeks=10.0)
+
+
+@cache
+def catalog() -> Any:
+    return load_scenario("public_complaint").responses
+
+
+def _talk(frustration: float, tolerance: float = 0.1, hurdle: float = 45.0) -> Talk:
+    return Talk(frustration=frustration, trust=40.0, hurdle=hurdle, tolerance=tolerance, draws=[],
+                overflow=lambda: 0.5)
+
+
+def _say(talk: Talk, *kinds: str) -> Talk:
+    for k in kinds:
+        apply_response(talk, catalog()[k], AGENT, 0.0, 1.0)
+    return talk
+
+
+def test_without_a_steady_first_word_a_pushy_turn_starts_a_fight_and_trust_builds_slower() -> None:
+    steady, unsteady = _say(_talk(90.0), "stay_calm"), _talk(90.0)
+    f0, t0 = steady.frustration, steady.trust
+    _say(steady, "diagnose")
+    _say(unsteady, "diagnose")
+    assert unsteady.frustration - 90.0 > steady.frustration - f0 > 0  # both inflame, the fight more
+    steady, unsteady = _say(_talk(90.0), "stay_calm"), _talk(90.0)
+    t0 = steady.trust
+    _say(steady, "ask_feelings")
+    _say(unsteady, "ask_feelings")
+    assert 0 < unsteady.trust - 40.0 < steady.trust - t0  # the same question earns less trust in a fight
+
+
+def test_below_the_hurdle_a_calm_word_buys_nothing_later() -> None:
+    # a calm customer: what follows works the same with or without the calm word first
+    for kinds in (("diagnose",), ("ask_feelings",), ("acknowledge",), ("refocus", "diagnose")):
+        a = _say(_talk(20.0), *kinds)
+        b = _say(_talk(20.0), "stay_calm")
+        f1, t1, u1 = b.frustration, b.trust, b.understanding
+        _say(b, *kinds)
+        assert a.frustration - 20.0 == pytest.approx(b.frustration - f1)
+        assert a.understanding == pytest.approx(b.understanding - u1)
+        assert a.trust - 40.0 == pytest.approx(b.trust - t1)
+
+
+def _view(**kw: Any) -> TurnView:
+    base = dict(contact_id=1, customer_id=1, agent_id=0, turn=1, time=0.0, channel="phone", segment="end_user",
+                goal="complaint_repeat", goal_known=False, frustration=44.0, trust=40.0, hot=False, mood="annoyed",
+                understanding=0.0, acknowledged=False, apologised=False, need=None, authority_limit=50.0,
+                history=0, reason="new", transfers=0, last_cue="listening", used=("stay_calm",),
+                options=tuple(catalog()), was_hot=True)
+    base.update(kw)
+    return TurnView(**base)  # type: ignore[arg-type]
+
+
+def test_carp_acknowledges_a_caller_the_calm_word_settled() -> None:
+    # not straight to diagnosis because the first word worked: the emotional steps as if still hot
+    assert carp(_view()) == "ask_feelings"
+    assert carp(_view(used=("stay_calm", "ask_feelings"), turn=2)) == "acknowledge"
+    assert carp(_view(used=("stay_calm", "ask_feelings", "acknowledge"), turn=3, acknowledged=True)) == "refocus"
+    # one who became hot again after being acknowledged is not acknowledged twice
+    assert carp(_view(used=("acknowledge", "refocus", "stay_calm"), turn=3, acknowledged=True)) == "diagnose"
+    # a calm word said to someone who was never hot does not start the emotional steps
+    assert carp(_view(was_hot=False, frustration=20.0)) == "diagnose"
+
+
+@pytest.mark.parametrize("path", ["loyalty.retention", "accuracy.goal_met_rate"])
+def test_skipping_the_calm_first_line_costs_customers_and_goals(path: str) -> None:
+    ci = paired("public_complaint", "skip_stay_calm", path)
+    assert ci.hi < 0, f"{path}: {ci.mean:+.4f} [{ci.lo:+.4f}, {ci.hi:+.4f}]"
+
+
+# ---------------------------------------------------------------------------
+# Refocus too early: still in the emotional frame
+# ---------------------------------------------------------------------------
+
+
+def test_a_brushed_off_customer_answers_questions_as_if_still_hot() -> None:
+    early = _say(_talk(70.0), "stay_calm", "refocus", "acknowledge")
+    proper = _say(_talk(70.0), "stay_calm", "acknowledge")
+    early.frustration = proper.frustration = 30.0  # both calmed down since (however long it took)
+    assert early.brushed_off and not early.hot and not proper.hot
+    u_early, u_proper = early.understanding, proper.understanding
+    _say(early, "diagnose")
+    _say(proper, "diagnose")
+    assert early.understanding - u_early < 0.5 * (proper.understanding - u_proper)
+    assert early.last_cue == "not_ready"
+    _say(early, "refocus")  # a refocus once they are calm moves them to the problem after all
+    assert not early.brushed_off
+    u = early.understanding
+    _say(early, "diagnose")
+    assert early.understanding - u > 0.1
+
+
+def test_refocusing_while_hot_resolves_fewer_at_the_first_contact() -> None:
+    ci = paired("monday_outage", "refocus_while_hot", "accuracy.first_contact_resolution", FEW_SEEDS)
+    assert ci.hi < -0.01, f"{ci.mean:+.4f} [{ci.lo:+.4f}, {ci.hi:+.4f}]"
+
+
+# ---------------------------------------------------------------------------
+# Plain words for a specialist: less sure it is right
+# ---------------------------------------------------------------------------
+
+
+def test_a_specialist_given_the_plain_version_is_less_relieved_by_the_answer() -> None:
+    pro, pro_precise, user = _talk(30.0, tolerance=0.9), _talk(30.0, tolerance=0.9), _talk(30.0, tolerance=0.1)
+    full = relief(pro)
+    _say(pro, "plain_language")
+    _say(pro_precise, "plain_language", "jargon")
+    _say(user, "plain_language")
+    assert relief(pro) < 0.7 * full
+    assert relief(pro_precise) == pytest.approx(full)  # the precise terms answer what they asked
+    assert relief(user) == pytest.approx(full)  # a home user wants it plain: no doubt
