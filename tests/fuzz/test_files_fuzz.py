@@ -277,3 +277,39 @@ def test_a_damaged_catalog_or_dialogue_file_loads_or_is_refused_naming_it(which:
         # each names a file of the folder (an emptied file's missing lines are named where the rule
         # that needs them is written) or the scenario that was being read
         assert all(str(tmp) in p.file or "calm_weekday" in p.file for p in exc.problems), exc.problems[:3]
+
+
+def test_sigkill_during_saves_never_loses_the_last_good_file(tmp_path):
+    """A process killed (SIGKILL) while it saves leaves the old file or the new one, whole: never half."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from game.storage import Storage
+
+    home = tmp_path / "home"
+    writer = (
+        "import sys, json\n"
+        "from game.storage import Storage\n"
+        "s = Storage(__import__('pathlib').Path(sys.argv[1]))\n"
+        "i = 0\n"
+        "while True:\n"
+        "    i += 1\n"
+        "    s._write(s.autosave_path, {'format': 'servicefloor-autosave/1', 'scenario': {'source': 'x'}, 'seed': 1,\n"
+        "             'time': float(i), 'commands': [{'n': j} for j in range(20000)], 'contacts_done': i})\n"
+        "    print(i, flush=True)\n")
+    for attempt in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", writer, str(home)], stdout=subprocess.PIPE, text=True,
+                                cwd=Path(__file__).resolve().parents[2])
+        for _ in range(3 + attempt):  # let a few saves land, then kill it somewhere inside the next one
+            proc.stdout.readline()
+        time.sleep(0.01 * attempt)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=20)
+        store = Storage(home)
+        doc = store.load_autosave()
+        assert doc is not None and store.messages == [], store.messages  # whole and readable, nothing set aside
+        assert len(doc["commands"]) == 20000
+    leftovers = [p.name for p in home.iterdir() if p.name.startswith(".autosave")]
+    assert len(leftovers) <= 5  # a temporary file of a killed save may remain beside it; never in its place
