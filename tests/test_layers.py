@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPLICATIONS = ("cli", "report")  # sim/*.py modules that are front ends, not the model
+APPLICATIONS = ("cli", "report", "ledger")  # sim/*.py modules that are front ends or lab applications, not the model
 
 
 def test_the_model_imports_only_the_standard_library_simpy_and_numpy():

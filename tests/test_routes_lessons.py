@@ -147,7 +147,8 @@ def test_listening_first_or_calm_customers_are_not_capped() -> None:
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("check", ["hot_potato[0]", "customer_first_policies[1]", "no_barriers[6]", "listen[0]"])
-def test_ledger_check_holds_on_eight_seeds(check: str) -> None:
-    row, = run_ledger([check], replications=8).rows
+@pytest.mark.parametrize("check, seeds", [("hot_potato[0]", 8), ("customer_first_policies[1]", 8),
+                                          ("no_barriers[6]", 14), ("listen[0]", 8)])
+def test_ledger_check_holds_on_a_few_seeds(check: str, seeds: int) -> None:
+    row, = run_ledger([check], replications=seeds).rows  # closing chat: a 0.7-point effect needs a few more
     assert row.verdict == HOLDS, (row.id, row.diff)
