@@ -276,7 +276,10 @@ class SpotlightPanel(Panel):
             text.muted(surface, f, "...", (r.left, box.bottom - ui.px(4)), 14)
         for i, (kind, rect) in enumerate(zip(self.options, self.option_rects()), start=1):
             el = ui.find(Action("answer", kind))
-            draw_option(surface, f, rect, i, self.wordings[kind], self.label(kind), ui.scale,
+            # the kind of each response is named only in the tutorial: elsewhere the trainee hears words and
+            # must judge them (the kind and its lesson come in the debrief's review)
+            tag = self.label(kind) if self.session.scenario.tutorial else ""
+            draw_option(surface, f, rect, i, self.wordings[kind], tag, ui.scale,
                         hovered=bool(el is not None and getattr(el, "hovered", False)))
 
     def _draw_customer(self, surface: pygame.Surface, v: TurnView, y: int) -> int:

@@ -484,3 +484,31 @@ def test_alone_on_the_floor_without_a_coach_the_clock_still_waits_for_you(home):
     d.step(30, dt=0.05)
     assert floor.session.now > t
     d.app.close()
+
+
+@pytest.mark.parametrize("scenario, named", [("calm_weekday", False), ("first_day", True)])
+def test_the_options_name_their_kind_only_in_the_tutorial(home, monkeypatch, scenario, named):
+    """No giveaways: outside the tutorial an option is its words, with no tag saying what kind of move it is."""
+    import game.spotlight as spotlight_mod
+
+    tags: list[str] = []
+    real = spotlight_mod.draw_option
+
+    def spy(surface, fonts, rect, number, words, tag, *args, **kw):
+        tags.append(tag)
+        return real(surface, fonts, rect, number, words, tag, *args, **kw)
+
+    monkeypatch.setattr(spotlight_mod, "draw_option", spy)
+    d = _driver(home, slow_on_call=False)
+    floor = _start(d, scenario)
+    if not floor.solo:
+        _take_agent_by_click(d, floor, 2)
+    d.click(Action("speed", 16))
+    spot = floor.spotlight
+    assert d.until(lambda: spot.view is not None and bool(spot.options), frames=4000, dt=0.05)
+    tags.clear()
+    d.app.draw()
+    assert len(tags) == len(spot.options)
+    labels = {floor.session.scenario.responses[k].label for k in spot.options}
+    assert (set(tags) == labels) if named else tags == [""] * len(tags)
+    d.app.close()
