@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pygame
 
@@ -29,6 +31,33 @@ def load_all(extra: str | None = None) -> list[tuple[str, Scenario | None, str]]
     return out
 
 
+UNLOCK_ALL_ENV = "SERVICEFLOOR_UNLOCK_ALL"  # an instructor's machine: every scenario open from the start
+
+
+def curriculum(items: list[tuple[str, Scenario | None, str]], extra: str | None = None
+               ) -> list[tuple[str, Scenario | None, str]]:
+    """The trainee's path: a scenario file given on the command line first, then the tutorials, then
+    the rest by difficulty (easiest first); pure-queue scenarios validate the queue, they are not played."""
+    given = [it for it in items if extra and it[0] == Path(extra).stem and it[1] is not None
+             and Path(extra).suffix == ".toml"][:1]
+    rest = [it for it in items if it not in given and (it[1] is None or it[1].mode != "pure_queue")]
+    rest.sort(key=lambda it: (it[1] is None, not (it[1] and it[1].tutorial), it[1].difficulty if it[1] else 9, it[0]))
+    return given + rest
+
+
+def locks(items: list[tuple[str, Scenario | None, str]], best: dict[str, dict[str, Any]],
+          unlock_all: bool) -> list[str]:
+    """Why each scenario is locked ('' when open): each opens with a star of the trainee's own in the one before."""
+    out = []
+    for i, (_stem, scen, _problem) in enumerate(items):
+        before = items[i - 1][1] if i > 0 else None
+        if unlock_all or i == 0 or scen is None or before is None or best.get(before.id, {}).get("stars", 0) >= 1:
+            out.append("")
+        else:
+            out.append(f"Earn a star of your own in {before.name} first")
+    return out
+
+
 def shift_span(scen: Scenario) -> str:
     from sim.model import clock_text
     return f"{scen.start_clock}-{clock_text(scen.start_clock, scen.horizon_s)}"
@@ -39,17 +68,21 @@ class PickerScene(Scene):
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
-        self.items = load_all(ctx.start_scenario)
+        self.items = curriculum(load_all(ctx.start_scenario), ctx.start_scenario)
         self.best = ctx.storage.best_results()
+        unlock_all = bool(getattr(ctx.settings, "unlock_all", False)) or os.environ.get(UNLOCK_ALL_ENV) == "1"
+        self.locked = locks(self.items, self.best, unlock_all)
         names = [stem for stem, _, _ in self.items]
         want = Path(ctx.settings.last_scenario).stem
-        self.index = names.index(want) if want in names else 0
+        self.index = names.index(want) if want in names and not self.locked[names.index(want)] else 0
 
         self.seed = ctx.settings.seed
 
     @property
     def selected(self) -> Scenario | None:
-        return self.items[self.index][1] if self.items else None
+        if not self.items or self.locked[self.index]:
+            return None
+        return self.items[self.index][1]
 
     def enter(self) -> None:
         ui = self.ui
@@ -59,8 +92,13 @@ class PickerScene(Scene):
         for i in range(first, first + count):
             stem, scen, problem = self.items[i]
             label = scen.name if scen else f"{stem} (cannot be loaded)"
+            if scen is not None and scen.tutorial:
+                label += "  \u00b7  start here"
+            if self.locked[i]:
+                label += "  (locked)"
             self.w.button(pygame.Rect(x, y, bw, bh), label, Action("select", i), cls="@row",
-                          selected=i == self.index, enabled=scen is not None, tip=problem or None)
+                          selected=i == self.index, enabled=scen is not None and not self.locked[i],
+                          tip=problem or self.locked[i] or None)
             y += bh + ui.px(6)
         w, h = ui.size
         by = h - ui.px(76)
@@ -93,7 +131,9 @@ class PickerScene(Scene):
             self.enter()
         elif action.name in ("up", "down") and self.items:
             step = -1 if action.name == "up" else 1
-            self.index = (self.index + step) % len(self.items)
+            open_ = [i for i, why in enumerate(self.locked) if not why] or [0]
+            at = open_.index(self.index) if self.index in open_ else 0
+            self.index = open_[(at + step) % len(open_)]
             self.exit()
             self.enter()
         elif action.name == "seed":

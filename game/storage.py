@@ -35,6 +35,7 @@ class Settings:
     slow_on_call: bool = True  # drop to 1x when a customer reaches the trainee
     last_scenario: str = "calm_weekday"
     seed: int = 1
+    unlock_all: bool = False  # an instructor's machine: every scenario open, not only the next on the path
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Settings:
@@ -47,6 +48,7 @@ class Settings:
             s.fullscreen = bool(doc.get("fullscreen", s.fullscreen))
             s.slow_on_call = bool(doc.get("slow_on_call", s.slow_on_call))
             s.last_scenario = str(doc.get("last_scenario", s.last_scenario))[:200]
+            s.unlock_all = doc.get("unlock_all", False) is True
             s.seed = int(doc.get("seed", s.seed))
         except (TypeError, ValueError, OverflowError) as exc:
             raise SaveError(f"settings: unexpected value ({exc})") from exc
@@ -143,9 +145,17 @@ class Storage:
             try:
                 doc = read_result(path)
                 sid = str(doc["scenario"]["id"])
-                overall = doc["scores"]["overall"]
+                # the trainee's own calls (a shift without a call of theirs earns them nothing); result files
+                # from before the trainee was scored on their own count the whole shift
+                mine = doc["scores"].get("trainee")
+                if isinstance(mine, dict) and "calls" in mine:
+                    if not mine["calls"]:
+                        continue
+                    overall = mine["overall"]
+                else:
+                    overall = doc["scores"]["overall"]
                 score, stars = float(overall["score"]), int(overall["stars"])
-            except (SaveError, KeyError, TypeError, ValueError):
+            except (SaveError, KeyError, TypeError, ValueError, AttributeError):
                 continue  # a broken result file never stops the game
             if sid not in best or score > best[sid]["score"]:
                 best[sid] = {"score": score, "stars": stars, "seed": doc["seed"], "path": str(path)}

@@ -404,7 +404,7 @@ def test_drawing_changes_nothing(home):
     assert os.environ["SERVICEFLOOR_HOME"] == str(home)
 
 
-@pytest.mark.parametrize("scenario", [p.stem for p in list_scenarios()])
+@pytest.mark.parametrize("scenario", [p.stem for p in list_scenarios() if p.stem != "pure_queue"])  # no play: a queue check
 def test_every_shipped_scenario_plays_to_a_debrief_with_every_tab(home, scenario):
     d = _driver(home, slow_on_call=False)
     floor = _start(d, scenario)
@@ -511,4 +511,29 @@ def test_the_options_name_their_kind_only_in_the_tutorial(home, monkeypatch, sce
     assert len(tags) == len(spot.options)
     labels = {floor.session.scenario.responses[k].label for k in spot.options}
     assert (set(tags) == labels) if named else tags == [""] * len(tags)
+    d.app.close()
+
+
+def test_the_picker_is_a_path_tutorial_first_by_difficulty_each_opened_by_a_star(home, monkeypatch):
+    from game.picker import PickerScene, curriculum, load_all, locks
+
+    items = curriculum(load_all())
+    names = [stem for stem, _, _ in items]
+    assert names[0] == "first_day" and "pure_queue" not in names  # the tutorial first; the queue check is no play
+    diffs = [scen.difficulty for _, scen, _ in items[1:]]
+    assert diffs == sorted(diffs)
+    why = locks(items, {}, unlock_all=False)
+    assert why[0] == "" and all(w.startswith("Earn a star of your own in") for w in why[1:])
+    opened = locks(items, {"first_day": {"stars": 1}}, unlock_all=False)
+    assert opened[1] == "" and opened[2] != ""  # one star in the tutorial opens the next, not the one after
+    assert set(locks(items, {}, unlock_all=True)) == {""}  # the instructor's setting opens every one
+    monkeypatch.delenv("SERVICEFLOOR_UNLOCK_ALL")
+    d = _driver(home)
+    d.click(Action("play"))
+    picker = d.scene
+    assert isinstance(picker, PickerScene) and picker.selected is not None and picker.selected.id == "first_day"
+    picker.handle(Action("select", 3))  # a locked one cannot be started (its button is disabled, too)
+    assert picker.selected is None
+    d.key(pygame.K_DOWN)
+    assert picker.selected is not None and picker.selected.id == "first_day"  # Up/Down skip what is locked
     d.app.close()

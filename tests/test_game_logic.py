@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 
 from game import levers, voice
@@ -162,8 +164,15 @@ def test_best_results_come_from_result_files(tmp_path):
         s = _session(seed=seed)
         save_result(s.finish(), st.new_result_path("calm_weekday", seed))
     (st.results_dir / "broken.json").write_text("{")
+    assert st.best_results() == {}  # the team's shifts without a call of the trainee's earn the trainee nothing
+    import json
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from workshop_helpers import result_doc
+    doc = result_doc("three_reps", 1, 0)  # a shift in which the trainee answered
+    (st.results_dir / "three_reps-20260101-000000-seed1.json").write_text(json.dumps(doc))
     best = st.best_results()
-    assert set(best) == {"calm_weekday"} and best["calm_weekday"]["seed"] in (1, 2)
+    assert set(best) == {"three_reps"} and best["three_reps"]["score"] == doc["scores"]["trainee"]["overall"]["score"]
 
 
 def test_lost_customers_agree_with_the_scores():
