@@ -70,6 +70,23 @@ class Storage:
     home: Path = field(default_factory=data_home)
     messages: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.tidy()
+
+    def tidy(self, older_than_s: float = 60.0) -> int:
+        """Remove what a killed save left behind: its temporary file (never the file itself); returns how many."""
+        gone = 0
+        now = time.time()
+        for name in ("settings.json", "autosave.json", "plays.json"):
+            for tmp in self.home.glob(f".{name}.*") if self.home.is_dir() else ():
+                try:
+                    if now - tmp.stat().st_mtime > older_than_s:
+                        tmp.unlink()
+                        gone += 1
+                except OSError:
+                    pass  # another game is writing it right now, or it is already gone
+        return gone
+
     @property
     def settings_path(self) -> Path:
         return self.home / "settings.json"

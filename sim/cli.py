@@ -201,7 +201,8 @@ def _lab_options(p: argparse.ArgumentParser, replications: int) -> None:
                    help="worker processes on this machine (default: one per core)")
     p.add_argument("--seed", type=int, default=1, help="replication i uses seed SEED + i (default 1)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster (tcp://host:8786)")
-    p.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--confidence", type=_share(low_open=True), default=0.95,
+                   help="confidence level of the intervals (default 0.95)")
     p.add_argument("--out", default="out/lab", metavar="DIR", help="folder for the CSV and HTML report (default out/lab)")
     p.add_argument("--run-id", metavar="ID", default=None,
                    help="names this run's files (compare-SCENARIO-ID.html ...); default: the date and time, "
@@ -253,12 +254,35 @@ def _lab_scenario(args: argparse.Namespace) -> Any:
 
 
 def _seconds(text: str) -> float:
-    """'20', '20s', '1.5m', '2min', '1h' as seconds."""
+    """'20', '20s', '1.5m', '2min', '1h' as seconds (argparse type: a bad one names the flag)."""
     t = text.strip().lower()
-    for suffix, factor in (("min", 60.0), ("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if t.endswith(suffix):
-            return float(t[: -len(suffix)]) * factor
-    return float(t)
+    try:
+        for suffix, factor in (("min", 60.0), ("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+            if t.endswith(suffix):
+                value = float(t[: -len(suffix)]) * factor
+                break
+        else:
+            value = float(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time such as 20s, 1.5m or 1h, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a time above 0, got {text!r}")
+    return value
+
+
+def _share(low_open: bool = True) -> Any:
+    """An argparse type for a share: above 0 and at most 1 (a percentage typed as 95 or 5 is refused, with why)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}") from None
+        if not 0 < value <= 1 or (low_open and value == 1):
+            hint = f" (for {value:g} % write {value / 100:g})" if 1 < value <= 100 else ""
+            top = "below 1" if low_open else "at most 1"
+            raise argparse.ArgumentTypeError(f"expected a share above 0 and {top}, got {text!r}{hint}")
+        return value
+    return parse
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -286,7 +310,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from .lab.text import format_staff
     from .report import staff_html
 
-    plan = plan_staffing(_lab_scenario(args), args.service_level, _seconds(args.within), args.max_abandon,
+    plan = plan_staffing(_lab_scenario(args), args.service_level, args.within, args.max_abandon,
                          args.replications, args.max_iterations, args.seed, args.workers, args.scheduler,
                          lambda n, label: _lab_progress(args, n, label), trim=args.trim)
     print(format_staff(plan))
@@ -408,10 +432,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("staff", help="fewest agents per interval for a service-level target (Erlang, then simulation)")
     st.add_argument("scenario")
-    st.add_argument("--service-level", type=float, default=0.8, metavar="SHARE",
+    st.add_argument("--service-level", type=_share(low_open=False), default=0.8, metavar="SHARE",
                     help="share of phone and chat contacts answered within --within (default 0.8)")
-    st.add_argument("--within", default="20s", metavar="TIME", help="answer threshold, e.g. 20s, 1m (default 20s)")
-    st.add_argument("--max-abandon", type=float, default=None, metavar="SHARE", help="highest abandonment, e.g. 0.05")
+    st.add_argument("--within", type=_seconds, default=20.0, metavar="TIME",
+                    help="answer threshold, e.g. 20s, 1m (default 20s)")
+    st.add_argument("--max-abandon", type=_share(low_open=False), default=None, metavar="SHARE",
+                    help="highest abandonment, e.g. 0.05")
     st.add_argument("--max-iterations", type=int, default=8, help="simulation corrections at most (default 8)")
     st.add_argument("--trim", action=argparse.BooleanOptionalAction, default=True,
                     help="try one agent fewer where the target is met with room to spare (default on)")
@@ -493,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ScenarioError as exc:
         print("servicefloor: the scenario cannot be used:", file=sys.stderr)
-        for problem in exc.problems:
+        for problem in dict.fromkeys(str(p) for p in exc.problems):  # the same problem once, however often found
             print(f"  {problem}", file=sys.stderr)
         return 2
     except SaveError as exc:

@@ -761,6 +761,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         if candidate.exists():
             p = candidate
     problems: list[Problem] = []
+    if not p.exists() and not p.suffix and p.parent == Path("."):
+        shipped = ", ".join(q.stem for q in list_scenarios())
+        raise ScenarioError([Problem(str(path), "", f"no such scenario: expected a scenario file or one of "
+                                                    f"the shipped scenarios ({shipped})")])
     data = _read_toml(p, problems)
     if problems:
         raise ScenarioError(problems)

@@ -410,3 +410,26 @@ def test_two_runs_never_overwrite_each_other(small_toml: str, tmp_path, capsys: 
     assert len(reports) == 2 and reports[0] != reports[1], reports  # each run has its own timestamped id
     assert re.fullmatch(r"cost-lab_small-\d{8}-\d{6}(-\d+)?\.html", reports[0])
     assert main(["cost", small_toml, "-n", "2", "--run-id", "../x", "--out", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("argv, flag, says", [
+    (["compare", "{s}", "--confidence", "95"], "--confidence", "for 95 % write 0.95"),
+    (["staff", "{s}", "--within", "abc"], "--within", "expected a time such as 20s"),
+    (["staff", "{s}", "--max-abandon", "5"], "--max-abandon", "for 5 % write 0.05"),
+    (["staff", "{s}", "--service-level", "0"], "--service-level", "above 0"),
+])
+def test_a_bad_lab_option_is_refused_naming_the_flag(small_toml: str, tmp_path, capsys, argv, flag, says) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([a.replace("{s}", small_toml) for a in argv] + ["--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"argument {flag}:" in err and says in err, err
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_missing_scenario_lists_the_shipped_ones_and_a_sweep_says_each_problem_once(tmp_path, capsys) -> None:
+    assert main(["compare", "nosuch", "-n", "2", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no such scenario" in err and "calm_weekday" in err and "three_reps" in err
+    assert main(["sweep", "calm_weekday", "stafing=1..3", "-n", "2", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("unknown policy") == 1, err

@@ -313,5 +313,10 @@ def test_sigkill_during_saves_never_loses_the_last_good_file(tmp_path):
         doc = store.load_autosave()
         assert doc is not None and store.messages == [], store.messages  # whole and readable, nothing set aside
         assert len(doc["commands"]) == 20000
-    leftovers = [p.name for p in home.iterdir() if p.name.startswith(".autosave")]
+    leftovers = [p for p in home.iterdir() if p.name.startswith(".autosave")]
     assert len(leftovers) <= 5  # a temporary file of a killed save may remain beside it; never in its place
+    old = time.time() - 3600
+    for p in leftovers:
+        os.utime(p, (old, old))
+    assert Storage(home).tidy() == len(leftovers) and not [p for p in home.iterdir() if p.name.startswith(".")]
+    assert Storage(home).load_autosave() is not None  # the save itself is untouched
