@@ -34,7 +34,7 @@ def _score(r: Any) -> float:
     return float(r.scores.get("overall", {}).get("score", 0.0))
 
 
-def _money(r: Any, key: str) -> float | None:
+def money_of(r: Any, key: str) -> float | None:
     value = r.scores.get("money", {}).get(key)
     if value is None and key == "staff_cost":
         value = r.scores.get("staff_cost")
@@ -62,8 +62,8 @@ def by_policy(results: Sequence[Any], commands: Mapping[int, Sequence[Mapping[st
         vals = [x for x in xs if x is not None]
         return sum(vals) / len(vals) if vals else None
 
-    out = [PolicyGroup(k, len(rs), sum(_score(r) for r in rs) / len(rs), mean([_money(r, "staff_cost") for r in rs]),
-                       mean([_money(r, "net_value") for r in rs]), tuple(r.participant.name for r in rs))
+    out = [PolicyGroup(k, len(rs), sum(_score(r) for r in rs) / len(rs), mean([money_of(r, "staff_cost") for r in rs]),
+                       mean([money_of(r, "net_value") for r in rs]), tuple(r.participant.name for r in rs))
            for k, rs in groups.items()]
     return sorted(out, key=lambda g: -g.mean_score)
 

@@ -51,7 +51,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ..scenario import assets_dir, load_scenario
 from . import classbook, classview
-from .classview import lever_text
 from .api_models import (
     ENTRY_FORMAT,
     EntryIn,
@@ -121,17 +120,18 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
     async def _refuse(self, send: Callable[[Json], Awaitable[None]]) -> None:
-        body = json.dumps({"detail": f"request body over {self.limit} bytes; a result file is far smaller"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await _json_response(send, 413, {"detail": f"request body over {self.limit} bytes; a result file is far smaller"})
 
 
 MAX_JSON_DEPTH = 32  # a result file nests 4 deep; anything far deeper is an attack, refused before validation
 
 
 class JsonRefused(ValueError):
-    """A request body that is not strict JSON, or nests too deep."""
+    """A request body that is not strict JSON, or nests too deep; `not_json`: it does not even parse."""
+
+    def __init__(self, message: str, not_json: bool = False) -> None:
+        super().__init__(message)
+        self.not_json = not_json
 
 
 def _no_constant(name: str) -> Any:
@@ -145,9 +145,9 @@ def strict_json(raw: bytes | str) -> Any:
     except RecursionError:
         raise JsonRefused(f"nested too deep (at most {MAX_JSON_DEPTH} levels)") from None
     except UnicodeDecodeError:
-        raise JsonRefused("not UTF-8 text") from None
+        raise JsonRefused("not UTF-8 text", not_json=True) from None
     except json.JSONDecodeError as exc:
-        raise JsonRefused(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise JsonRefused(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", not_json=True) from None
     stack = [(doc, 1)]
     while stack:
         value, depth = stack.pop()
@@ -243,11 +243,16 @@ class SecurityHeaders:
 bearer = HTTPBearer(auto_error=False, description="the participant token returned when joining")
 
 
+def _has_key(request: Request, header: str | None) -> bool:
+    """Whether the request carries the instructor key (the header, the cookie or ?key=)."""
+    key: str = request.app.state.key
+    given = header or request.cookies.get(KEY_COOKIE) or request.query_params.get("key") or ""
+    return secrets.compare_digest(given.encode(), key.encode())
+
+
 def instructor(request: Request, x_instructor_key: Annotated[str | None, Header()] = None) -> None:
     """The dashboard and session creation need the instructor key (header, cookie or ?key=)."""
-    key: str = request.app.state.key
-    given = x_instructor_key or request.cookies.get(KEY_COOKIE) or request.query_params.get("key") or ""
-    if not secrets.compare_digest(given.encode(), key.encode()):
+    if not _has_key(request, x_instructor_key):
         raise HTTPException(401, "the instructor key is missing or wrong (it is printed when the server starts)")
 
 
@@ -257,9 +262,7 @@ class LoginNeeded(Exception):
 
 def instructor_page(request: Request, x_instructor_key: Annotated[str | None, Header()] = None) -> None:
     """The dashboard's pages: without the key (cookie, header or ?key=) the browser is sent to the login page."""
-    key: str = request.app.state.key
-    given = x_instructor_key or request.cookies.get(KEY_COOKIE) or request.query_params.get("key") or ""
-    if not secrets.compare_digest(given.encode(), key.encode()):
+    if not _has_key(request, x_instructor_key):
         raise LoginNeeded()
 
 
@@ -463,7 +466,7 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         by = moments_by(scen)
         return {"s": s, "scen": scen, "results": results, "standings": standings(results),
                 "levers": {pid: classview.levers_of(c, scen.start_clock) for pid, c in commands.items()},
-                "costs": {r.participant.id: classview._money(r, "staff_cost") for r in results},
+                "costs": {r.participant.id: classview.money_of(r, "staff_cost") for r in results},
                 "policy_groups": classview.by_policy(results, commands) if not s.levers_locked else [],
                 "bins": classview.score_bins(results),
                 "differences": classview.top_quarter_differences(results, labels, by),
@@ -606,8 +609,7 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
         for st in standings(list(by_pid.values())):
             r = by_pid[st.participant_id]
             sp, acc, loy = r.scores["speed"], r.scores["accuracy"], r.scores["loyalty"]
-            levers = [lever_text(c, scen.start_clock) for c in commands.get(st.participant_id, [])
-                      if c.get("type") == "policy"]
+            levers = classview.levers_of(commands.get(st.participant_id, []), scen.start_clock)
             w.writerow([s.code, s.scenario, s.seed, st.rank, st.name, st.own_calls, st.own_score, st.own_stars,
                         st.score, st.stars, st.loyalty, st.speed,
                         st.accuracy, st.objectives_met, st.objectives, sp.get("service_level"), sp.get("abandon_rate"),
@@ -657,7 +659,7 @@ def create_app(db: str | Path, grading_workers: int = 0, address: str | None = N
                 try:
                     doc = strict_json(raw)
                 except JsonRefused as exc:
-                    if "nested" in str(exc) or "number" in str(exc):
+                    if not exc.not_json:  # JSON, but with NaN or nested too deep: say which
                         raise SubmissionError("file", str(exc)) from None
                     raise SubmissionError("file", "this is not a JSON file; the game saves a result as "
                                                   "workshop-CODE-NAME.json") from None
