@@ -240,8 +240,7 @@ class FloorScene(Scene):
         s = self.session
         seat = self.ctx.workshop
         if self.heartbeat is not None:
-            calls = len({d.contact_id for d in s.centre.decisions})
-            self.heartbeat.beat(s.snap.time, calls, paused=self.paused or self.menu)
+            self.heartbeat.beat(s.snap.time, len(s.centre.trainee_contacts), paused=self.paused or self.menu)
         if seat is not None and seat.seconds_left() == 0.0 and not s.centre.finished:
             # the workshop's time limit: the rest of the shift is played by the team, and the result goes in
             return self._finish()

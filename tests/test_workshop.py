@@ -418,11 +418,16 @@ def test_a_database_from_before_sessions_could_close_keeps_its_rows(tmp_path):
         CREATE TABLE sessions (code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL,
             seed INTEGER NOT NULL, levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL,
             created REAL NOT NULL);
-        INSERT INTO sessions VALUES ('ABCDEF', 'old class', 'three_reps', 3, 1, 0, 1.0);""")
+        INSERT INTO sessions VALUES ('ABCDEF', 'old class', 'three_reps', 3, 1, 0, 1.0);
+        CREATE TABLE participants (id INTEGER PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL,
+            name_key TEXT NOT NULL, token_hash TEXT NOT NULL, joined REAL NOT NULL, UNIQUE (code, name_key));
+        INSERT INTO participants VALUES (1, 'ABCDEF', 'Ana', 'ana', 'x', 2.0);""")
     old.commit()
     old.close()
-    s = Store(path).session("ABCDEF")
-    assert (s.title, s.seed, s.closed) == ("old class", 3, False)
+    store = Store(path)  # the columns added since (closed, archived, the round, progress) appear, rows kept
+    s = store.session("ABCDEF")
+    assert (s.title, s.seed, s.closed, s.archived, s.deadline) == ("old class", 3, False, False, None)
+    assert [(p.name, p.progress) for p in store.participants("ABCDEF")] == [("Ana", None)]
 
 
 def test_the_session_list_counts_who_joined_and_finished(client):
@@ -655,27 +660,6 @@ def test_sessions_can_be_renamed_archived_and_deleted_only_when_archived(client)
     assert client.post(f"/sessions/{code}/delete", data={"confirm": code.lower()}, follow_redirects=False).status_code == 303
     assert client.get(f"/api/sessions/{code}").status_code == 404
 
-
-def test_an_older_database_gains_the_new_columns_and_keeps_every_row(tmp_path):
-    db = tmp_path / "old.db"
-    con = sqlite3.connect(db)
-    con.executescript("""
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta VALUES ('schema', '1');
-    CREATE TABLE sessions (code TEXT PRIMARY KEY, title TEXT NOT NULL, scenario TEXT NOT NULL, seed INTEGER NOT NULL,
-        levers_locked INTEGER NOT NULL, time_limit_min INTEGER NOT NULL, created REAL NOT NULL);
-    INSERT INTO sessions VALUES ('ABCDEF', 'old', 'three_reps', 1, 1, 0, 1.0);
-    CREATE TABLE participants (id INTEGER PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL,
-        token_hash TEXT NOT NULL, joined REAL NOT NULL, UNIQUE (code, name_key));
-    INSERT INTO participants VALUES (1, 'ABCDEF', 'Ana', 'ana', 'x', 2.0);
-    """)
-    con.commit()
-    con.close()
-    from sim.workshop.store import Store
-    store = Store(db)
-    s = store.session("ABCDEF")
-    assert (s.title, s.closed, s.archived, s.deadline) == ("old", False, False, None)
-    assert [p.name for p in store.participants("ABCDEF")] == ["Ana"]
 
 
 def test_open_lever_sessions_show_levers_and_cost_and_the_class_at_a_glance(tmp_path):
